@@ -1,0 +1,111 @@
+// Package cli is the pyreqs command line: `pyreqs bridge` (one request from the npm shim on
+// stdin, NDJSON events on stdout) and `pyreqs version`.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+
+	"github.com/spf13/pflag"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/pipeline"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/proc"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/protocol"
+)
+
+// Version is stamped at build time with -ldflags -X (see scripts/build.sh).
+var Version = "0.0.0-dev"
+
+// Exit codes.
+const (
+	ExitOK       = 0
+	ExitFailure  = 1
+	ExitUsage    = 2
+	ExitMismatch = 3
+)
+
+const usage = `pyreqs: the engine of the serverless-pyreqs Serverless plugin.
+
+Usage:
+  pyreqs bridge     read one JSON request on stdin, answer with NDJSON events on stdout
+  pyreqs version    print the version
+
+The npm package runs this binary for you; you rarely need to run it by hand.
+`
+
+// Run is the whole program; main only wires it to the process.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return ExitUsage
+	}
+	switch args[0] {
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, Version)
+		return ExitOK
+	case "bridge":
+		fs := pflag.NewFlagSet("bridge", pflag.ContinueOnError)
+		fs.SetOutput(stderr)
+		if err := fs.Parse(args[1:]); err != nil {
+			return ExitUsage
+		}
+		return bridge(ctx, stdin, stdout, stderr)
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return ExitOK
+	default:
+		fmt.Fprintf(stderr, "pyreqs: unknown command %q\n\n%s", args[0], usage)
+		return ExitUsage
+	}
+}
+
+func bridge(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) int {
+	emit := protocol.NewEmitter(stdout)
+	emit.Hello(Version)
+	var req protocol.Request
+	dec := json.NewDecoder(stdin)
+	if err := dec.Decode(&req); err != nil {
+		emit.Error("PYREQS_BAD_REQUEST", fmt.Sprintf("pyreqs could not read the request from the Serverless plugin: %v. "+
+			"Reinstall serverless-pyreqs so the plugin and its binary match.", err))
+		return ExitFailure
+	}
+	if req.ShimVersion != Version {
+		emit.Error("PYREQS_VERSION_MISMATCH", fmt.Sprintf("Host version %q does not match binary version %q. "+
+			"Reinstall serverless-pyreqs (npm install) so the plugin and its binary come from the same release.", req.ShimVersion, Version))
+		return ExitMismatch
+	}
+	if req.Protocol != protocol.Version {
+		emit.Error("PYREQS_VERSION_MISMATCH", fmt.Sprintf("protocol %d is not supported (want %d); reinstall serverless-pyreqs", req.Protocol, protocol.Version))
+		return ExitMismatch
+	}
+	edits, err := pipeline.Run(ctx, &req, pipeline.Deps{Emit: emit, Runner: proc.Exec{}, GOOS: runtime.GOOS, Environ: os.Environ()})
+	if err != nil {
+		return reportError(emit, stderr, err)
+	}
+	emit.Result(edits)
+	return ExitOK
+}
+
+func reportError(emit *protocol.Emitter, stderr io.Writer, err error) int {
+	if d, ok := diag.As(err); ok {
+		code := d.Code
+		if code == "" {
+			code = "PYREQS_ERROR"
+		}
+		emit.Error(code, d.Error())
+		return ExitFailure
+	}
+	if errors.Is(err, context.Canceled) {
+		emit.Error("PYREQS_INTERRUPTED", "Interrupted: nothing was left half-written.")
+		return ExitFailure
+	}
+	fmt.Fprintf(stderr, "pyreqs: %+v\n", err)
+	emit.Error("PYREQS_INTERNAL", fmt.Sprintf("serverless-pyreqs failed: %v", err))
+	return ExitFailure
+}

@@ -1,0 +1,158 @@
+// Package protocol defines the request the npm shim sends on stdin and the NDJSON events the
+// binary answers with on stdout. docs/protocol.md is the human-readable contract.
+package protocol
+
+import (
+	"encoding/json"
+	"io"
+	"sync"
+)
+
+// Version is the protocol version; bump it on incompatible changes.
+const Version = 1
+
+// Phases of a request.
+const (
+	PhaseBefore     = "before"
+	PhaseAfter      = "after"
+	PhaseInvalidate = "invalidate"
+	PhaseClean      = "clean"
+	PhaseCleanCache = "cleanCache"
+)
+
+// Request is what the shim sends for one hook.
+type Request struct {
+	Protocol         int             `json:"protocol"`
+	ShimVersion      string          `json:"shimVersion"`
+	Hook             string          `json:"hook"`
+	Phase            string          `json:"phase"`
+	ServicePath      string          `json:"servicePath"`
+	Cwd              string          `json:"cwd"`
+	Stage            string          `json:"stage"`
+	Region           string          `json:"region"`
+	FrameworkVersion string          `json:"frameworkVersion"`
+	Platform         string          `json:"platform"`
+	Service          Service         `json:"service"`
+	Options          Options         `json:"options"`
+	FunctionObj      *Function       `json:"functionObj"`
+	Extra            json.RawMessage `json:"-"`
+}
+
+// Options are the CLI options the shim forwards.
+type Options struct {
+	Function string `json:"function"`
+	Stage    string `json:"stage"`
+	Region   string `json:"region"`
+}
+
+// Service is the resolved in-memory service.
+type Service struct {
+	Name      string                     `json:"service"`
+	Provider  Provider                   `json:"provider"`
+	Package   Package                    `json:"package"`
+	Functions map[string]*Function       `json:"functions"`
+	Layers    map[string]json.RawMessage `json:"layers"`
+	Custom    map[string]json.RawMessage `json:"custom"`
+}
+
+// Provider is the part of provider the plugin reads.
+type Provider struct {
+	Name         string `json:"name"`
+	Runtime      string `json:"runtime"`
+	Architecture string `json:"architecture"`
+	Stage        string `json:"stage"`
+}
+
+// Package is a service or function package block.
+type Package struct {
+	Individually *bool    `json:"individually"`
+	Artifact     string   `json:"artifact"`
+	Patterns     []string `json:"patterns"`
+}
+
+// Function is one function as Serverless holds it. Module and Vendor stay raw so that a wrong type
+// can be reported with its key.
+type Function struct {
+	Name         string          `json:"name"`
+	Handler      string          `json:"handler"`
+	Runtime      string          `json:"runtime"`
+	Architecture string          `json:"architecture"`
+	Module       json.RawMessage `json:"module"`
+	Vendor       json.RawMessage `json:"vendor"`
+	Image        json.RawMessage `json:"image"`
+	Package      *Package        `json:"package"`
+}
+
+// HasImage reports whether the function is an image function.
+func (f *Function) HasImage() bool {
+	return len(f.Image) > 0 && string(f.Image) != "null" && string(f.Image) != "false" && string(f.Image) != `""`
+}
+
+// Edits is the result the shim applies to Serverless's in-memory service.
+type Edits struct {
+	ServicePatterns       []string                  `json:"servicePatterns,omitempty"`
+	FunctionPatterns      map[string][]string       `json:"functionPatterns,omitempty"`
+	FunctionModules       map[string]string         `json:"functionModules,omitempty"`
+	EnsureFunctionPackage bool                      `json:"ensureFunctionPackage,omitempty"`
+	FunctionArtifacts     map[string]string         `json:"functionArtifacts,omitempty"`
+	ServiceArtifact       string                    `json:"serviceArtifact,omitempty"`
+	Layers                map[string]map[string]any `json:"layers,omitempty"`
+}
+
+// Emitter writes NDJSON events. It is safe for concurrent use.
+type Emitter struct {
+	mu  sync.Mutex
+	enc *json.Encoder
+}
+
+// NewEmitter returns an Emitter writing to w.
+func NewEmitter(w io.Writer) *Emitter {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return &Emitter{enc: enc}
+}
+
+func (e *Emitter) emit(v any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_ = e.enc.Encode(v) // a broken stdout means the shim is gone; nothing useful to do
+}
+
+// Hello is the first event.
+func (e *Emitter) Hello(version string) {
+	e.emit(map[string]any{"type": "hello", "version": version, "protocol": Version})
+}
+
+// Log writes a log event at level notice, info, verbose or debug.
+func (e *Emitter) Log(level, msg string) {
+	e.emit(map[string]any{"type": "log", "level": level, "message": msg})
+}
+
+// Info logs at info level (shown by default in Serverless v3 as a normal line).
+func (e *Emitter) Info(msg string) { e.Log("info", msg) }
+
+// Verbose logs at verbose level (shown with --verbose).
+func (e *Emitter) Verbose(msg string) { e.Log("verbose", msg) }
+
+// Debug logs at debug level (shown with --debug).
+func (e *Emitter) Debug(msg string) { e.Log("debug", msg) }
+
+// Warning writes a warning event.
+func (e *Emitter) Warning(msg string) {
+	e.emit(map[string]any{"type": "warning", "message": msg})
+}
+
+// Progress updates (done=false) or removes (done=true) a progress line.
+func (e *Emitter) Progress(id, msg string, done bool) {
+	e.emit(map[string]any{"type": "progress", "id": id, "message": msg, "done": done})
+}
+
+// Result writes the result event.
+func (e *Emitter) Result(ed *Edits) {
+	e.emit(map[string]any{"type": "result", "edits": ed})
+}
+
+// Error writes the error event.
+func (e *Emitter) Error(code, msg string) {
+	e.emit(map[string]any{"type": "error", "code": code, "message": msg})
+}
