@@ -1,0 +1,282 @@
+// Package config decodes, defaults and validates custom.pythonRequirements.
+//
+// Parse runs three steps: decode (strict and typed; every error names its key), defaults (the
+// original plugin's defaults, spec A.1/A.2) and validate (cross-option checks, glob compilation).
+// Legacy string booleans ('true', 'false') are accepted with their real meaning for every boolean
+// option, and 'non-linux' for dockerizePip, because users pass them through ${env:...}. A null value
+// for any key means "not set" and selects the default.
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/gobwas/glob"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
+)
+
+// DockerizeMode is the resolved value of dockerizePip.
+type DockerizeMode int
+
+const (
+	DockerOff      DockerizeMode = iota // false
+	DockerOn                            // true
+	DockerNonLinux                      // 'non-linux': on unless the host is Linux
+)
+
+// Enabled reports whether installs run in Docker on a host with the given GOOS.
+func (m DockerizeMode) Enabled(goos string) bool {
+	switch m {
+	case DockerOn:
+		return true
+	case DockerNonLinux:
+		return goos != "linux"
+	}
+	return false
+}
+
+func (m DockerizeMode) String() string {
+	switch m {
+	case DockerOn:
+		return "true"
+	case DockerNonLinux:
+		return "non-linux"
+	}
+	return "false"
+}
+
+// Layer is the `layer` option: absent/false (Enabled=false), true ({}), or an object of layer
+// properties that override the defaults.
+type Layer struct {
+	Enabled bool
+	// Props holds the user's layer properties with normalised types: name, description,
+	// licenseInfo and artifact are strings; compatibleRuntimes, compatibleArchitectures and
+	// allowedAccounts are []string; retain is a bool. Keys the user did not give are absent.
+	Props map[string]any
+}
+
+// Options is custom.pythonRequirements after decoding and defaults.
+type Options struct {
+	// Enabled is false when the block is `false` or has `enabled: false` (Serverless v4 switch).
+	Enabled bool
+
+	Zip                        bool
+	Slim                       bool
+	Strip                      bool // default true; only meaningful with Slim
+	SlimPatterns               []string
+	SlimPatternsAppendDefaults bool // default true
+	Layer                      Layer
+	CleanupZipHelper           bool // default true
+	InvalidateCaches           bool
+	FileName                   string // default requirements.txt
+	FileNameSet                bool   // true when the user set fileName explicitly
+	UsePipenv                  bool   // default true
+	UsePoetry                  bool   // default true
+	UseUv                      bool   // default true
+	Installer                  string // "pip" (default) or "uv"
+	PythonBin                  string // resolved default: see Parse
+	PythonBinSet               bool   // true when the user set pythonBin explicitly
+	DockerizePip               DockerizeMode
+	DockerSsh                  bool
+	DockerPrivateKey           string // "" means the default <home>/.ssh/id_rsa
+	DockerImage                string // "" means the default SAM build image
+	DockerFile                 string
+	DockerEnv                  []string
+	DockerBuildCmdExtraArgs    []string
+	DockerRunCmdExtraArgs      []string
+	DockerExtraFiles           []string
+	DockerRootless             bool
+	UseStaticCache             bool   // default true
+	UseDownloadCache           bool   // default true
+	CacheLocation              string // "" means the platform default
+	StaticCacheMaxVersions     int
+	// PipCmdExtraArgs holds argv tokens: every element of the user's list split on whitespace,
+	// all tokens kept.
+	PipCmdExtraArgs        []string
+	NoDeploy               []string
+	Vendor                 string
+	RequirePoetryLockFile  bool
+	PoetryWithGroups       []string
+	PoetryWithoutGroups    []string
+	PoetryOnlyGroups       []string
+	UvOptionalDependencies []string
+	UvWithGroups           []string
+	UvWithoutGroups        []string
+	UvOnlyGroups           []string
+
+	// SlimPatternList is the effective list of slim patterns: the defaults followed by
+	// slimPatterns, or slimPatterns alone when slimPatternsAppendDefaults is false and
+	// slimPatterns is given. Part of the static cache key.
+	SlimPatternList []string
+	// SlimGlobs are SlimPatternList compiled by CompileSlimPattern, in the same order. Match them
+	// against slash-separated paths relative to the requirements folder.
+	SlimGlobs []*glob.Pattern
+}
+
+// Dockerized reports whether installs run in Docker on a host with the given GOOS.
+func (o *Options) Dockerized(goos string) bool { return o.DockerizePip.Enabled(goos) }
+
+// Host is what Parse needs to know about the machine and the service.
+type Host struct {
+	GOOS            string // runtime.GOOS of the machine running pyreqs
+	ProviderRuntime string // provider.runtime, may be empty
+}
+
+// DefaultSlimPatterns are deleted by slim unless slimPatternsAppendDefaults is false.
+var DefaultSlimPatterns = []string{"**/*.py[c|o]", "**/__pycache__*", "**/*.dist-info*"}
+
+// CompileSlimPattern compiles a slim pattern: '/' separates path segments and `**/` matches zero
+// or more whole segments, as in the original's node-glob (`**/*.pyc` also matches `x.pyc`).
+func CompileSlimPattern(pattern string) (*glob.Pattern, error) {
+	c := glob.Compiler{Separators: []rune{'/'}, Globstar: true}
+	return c.Compile(pattern)
+}
+
+// InstallerPip and InstallerUv are the values of Options.Installer.
+const (
+	InstallerPip = "pip"
+	InstallerUv  = "uv"
+)
+
+// Parse decodes raw (the JSON bytes of custom.pythonRequirements as the shim sends it; may be
+// empty/`null` when the block is absent → all defaults, enabled), applies defaults, validates.
+// Warnings are complete sentences ready to show. A user mistake is returned as a *diag.Error
+// that names the key; when there are several, the first is returned and the others are listed
+// in its hint.
+func Parse(raw []byte, host Host) (opts *Options, warnings []string, err error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return ParseValue(nil, host)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, nil, diag.Config("", "is not valid JSON: %v", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, nil, diag.Config("", "is not valid JSON: unexpected data after the value")
+	}
+	return ParseValue(v, host)
+}
+
+// ParseValue is Parse for an already decoded value: nil, a bool, a string, or a map[string]any
+// as produced by encoding/json (with or without UseNumber) or goccy/go-yaml.
+func ParseValue(v any, host Host) (opts *Options, warnings []string, err error) {
+	d := &decoder{}
+	o := defaults()
+	d.decodeBlock(o, v)
+	if len(d.errs) == 0 {
+		resolveDefaults(o, host)
+		d.validate(o, host)
+	}
+	if err := d.err(); err != nil {
+		return nil, nil, err
+	}
+	return o, d.warnings, nil
+}
+
+// defaults returns the options of an empty block (spec A.2), before the host-dependent
+// pythonBin default.
+func defaults() *Options {
+	return &Options{
+		Enabled:                    true,
+		Strip:                      true,
+		SlimPatternsAppendDefaults: true,
+		CleanupZipHelper:           true,
+		FileName:                   "requirements.txt",
+		UsePipenv:                  true,
+		UsePoetry:                  true,
+		UseUv:                      true,
+		Installer:                  InstallerPip,
+		UseStaticCache:             true,
+		UseDownloadCache:           true,
+	}
+}
+
+// runtimeStyle matches a whole pythonBin such as python39 or python311 (Scaleway and Google
+// runtime names), never a path that merely contains one (spec G.4 #26).
+var runtimeStyle = regexp.MustCompile(`^python3([0-9]+)$`)
+
+// resolveDefaults applies the pythonBin default and rewrite (spec A.1 steps 2–4 and 6).
+func resolveDefaults(o *Options, host Host) {
+	if !o.PythonBinSet {
+		switch {
+		case host.GOOS == "windows" && o.Dockerized(host.GOOS):
+			o.PythonBin = "python" // the interpreter inside the container
+		case host.GOOS == "windows":
+			o.PythonBin = "python.exe"
+		case strings.HasPrefix(host.ProviderRuntime, "python"):
+			o.PythonBin = host.ProviderRuntime
+		default:
+			o.PythonBin = "python"
+		}
+	}
+	if m := runtimeStyle.FindStringSubmatch(o.PythonBin); m != nil {
+		o.PythonBin = "python3." + m[1]
+	}
+}
+
+// validate runs the checks that involve more than one key, and compiles the slim globs.
+func (d *decoder) validate(o *Options, host Host) {
+	if o.DockerImage != "" && o.DockerFile != "" {
+		d.failHint("dockerImage", "Remove one of them: dockerImage runs an existing image, dockerFile builds one.",
+			"cannot be combined with %s: give a dockerImage or a dockerFile, not both", diag.ConfigPath("dockerFile"))
+	}
+	docker := o.Dockerized(host.GOOS)
+	// With 'non-linux' the docker options are meant for the hosts where it applies: no warning.
+	if o.DockerizePip == DockerOff {
+		var set []string
+		if o.DockerSsh {
+			set = append(set, "dockerSsh")
+		}
+		for _, kv := range [][2]string{{"dockerImage", o.DockerImage}, {"dockerFile", o.DockerFile}, {"dockerPrivateKey", o.DockerPrivateKey}} {
+			if kv[1] != "" {
+				set = append(set, kv[0])
+			}
+		}
+		if len(set) > 0 {
+			d.warn("You provided a docker related option but dockerizePip is set to false (%s ignored).", strings.Join(paths(set), ", "))
+		}
+	}
+	for _, i := range d.cacheDirElems {
+		key := fmt.Sprintf("pipCmdExtraArgs[%d]", i)
+		if docker {
+			d.failHint(key, "Remove it and keep useDownloadCache: true (the default); the download cache is mounted into the container for you.",
+				"You cannot use --cache-dir with Docker any more, please use the new option useDownloadCache instead.")
+		} else {
+			d.warn("You are using a deprecated --cache-dir inside your pipCmdExtraArgs (%s) which may not work properly, please use the useDownloadCache option instead.", diag.ConfigPath(key))
+		}
+	}
+
+	list := []string{}
+	if o.SlimPatterns == nil || o.SlimPatternsAppendDefaults {
+		list = append(list, DefaultSlimPatterns...)
+	}
+	list = append(list, o.SlimPatterns...)
+	o.SlimPatternList = list
+	o.SlimGlobs = make([]*glob.Pattern, 0, len(list))
+	nDefaults := len(list) - len(o.SlimPatterns)
+	for i, p := range list {
+		g, err := CompileSlimPattern(p)
+		if err != nil {
+			d.fail(fmt.Sprintf("slimPatterns[%d]", i-nDefaults), "is not a valid glob pattern %q: %v", p, err)
+			continue
+		}
+		o.SlimGlobs = append(o.SlimGlobs, g)
+	}
+}
+
+func paths(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = diag.ConfigPath(k)
+	}
+	return out
+}
