@@ -271,6 +271,9 @@ func (r *run) buildEntry(ctx context.Context, u *unit, py *install.Interpreter, 
 		if err := r.postInstall(ctx, tmp); err != nil {
 			return err
 		}
+		if err := os.MkdirAll(filepath.Join(tmp, cache.MetaDir), 0o755); err != nil {
+			return err
+		}
 		st, err := archive.PackTree(ctx, tmp, cache.PackedPath(tmp), archive.PackOptions{Exclude: excludeMeta})
 		if err != nil {
 			return err
