@@ -3,25 +3,20 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/cache"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/install"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/protocol"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/requirements"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/slim"
 )
 
 // keyVersion changes whenever the layout of cache entries changes.
@@ -54,42 +49,6 @@ func (r *run) before(ctx context.Context, edits *protocol.Edits) error {
 	}
 	if r.opts.Zip {
 		return r.zipMode(ctx, us, edits)
-	}
-	return nil
-}
-
-// prepareUnits finds each unit's requirements source and filters it into .serverless.
-func (r *run) prepareUnits(us []*unit) error {
-	for _, u := range us {
-		src := filepath.Join(r.svcDir, filepath.FromSlash(u.Module), filepath.FromSlash(r.opts.FileName))
-		if !exists(src) {
-			if r.opts.FileNameSet {
-				return &diag.Error{
-					Code: "PYREQS_REQUIREMENTS_NOT_FOUND", Key: diag.ConfigPath("fileName"),
-					Message: fmt.Sprintf("the requirements file %s does not exist", r.rel(src)),
-					Hint:    "Create it, or fix custom.pythonRequirements.fileName (it is relative to the service folder, or to each function's module folder).",
-				}
-			}
-			r.emit.Verbose(fmt.Sprintf("No %s in %s: no requirements to install", r.opts.FileName, r.rel(filepath.Dir(src))))
-			u.Empty = true
-			continue
-		}
-		if err := r.mustExistDir(filepath.Join(r.svcDir, filepath.FromSlash(u.Module)), u); err != nil {
-			return err
-		}
-		u.Source = src
-	}
-	return nil
-}
-
-func (r *run) mustExistDir(dir string, u *unit) error {
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		key := "functions"
-		if len(u.Funcs) > 0 {
-			key = "functions." + u.Funcs[0].Key + ".module"
-		}
-		return &diag.Error{Code: "PYREQS_MODULE_NOT_FOUND", Key: key,
-			Message: fmt.Sprintf("the module folder %s does not exist", r.rel(dir))}
 	}
 	return nil
 }
@@ -246,121 +205,6 @@ func (r *run) keyHeader(py *install.Interpreter, u *unit) string {
 	return b.String()
 }
 
-// buildEntry installs a unit into its cache entry (or, without the static cache, straight into
-// .serverless/[<module>/]requirements), then packs it once into the entry's packed zip.
-func (r *run) buildEntry(ctx context.Context, u *unit, py *install.Interpreter, downloadCache string) (string, error) {
-	build := func(ctx context.Context, tmp string) error {
-		start := time.Now()
-		progressID := "python-install"
-		if u.Module != "." {
-			progressID += "-" + u.Module
-		}
-		r.emit.Progress(progressID, fmt.Sprintf("Installing requirements from %s", r.rel(u.ReqOut)), false)
-		defer r.emit.Progress(progressID, "", true)
-		secrets := redact.EnvSecrets(r.d.Environ)
-		spec := install.Spec{
-			Installer: r.opts.Installer, Python: py, Requirements: u.ReqOut, Target: tmp,
-			ExtraArgs: r.opts.PipCmdExtraArgs, DownloadCache: downloadCache, Env: r.d.Environ, Dir: r.svcDir,
-			OnLine: func(l string) { r.emit.Debug(redact.String(l, secrets...)) },
-		}
-		name, args := spec.Args()
-		r.emit.Verbose("Running: " + redact.String(name+" "+strings.Join(args, " "), secrets...))
-		if err := install.Run(ctx, r.d.Runner, spec); err != nil {
-			return err
-		}
-		if err := r.postInstall(ctx, tmp); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Join(tmp, cache.MetaDir), 0o755); err != nil {
-			return err
-		}
-		st, err := archive.PackTree(ctx, tmp, cache.PackedPath(tmp), archive.PackOptions{Exclude: excludeMeta})
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(tmp, cache.MetaDir, "requirements.txt"), mustRead(u.ReqOut), 0o644); err != nil {
-			return err
-		}
-		r.emit.Info(fmt.Sprintf("Installed requirements from %s: %d files, %.1f MB (%.1f MB packed) in %.1fs",
-			r.rel(u.ReqOut), st.Entries, float64(st.Bytes)/1e6, float64(st.Written)/1e6, time.Since(start).Seconds()))
-		return nil
-	}
-	if !r.opts.UseStaticCache {
-		dir := u.LinkPath
-		if fi, err := os.Lstat(dir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-			if err := os.Remove(dir); err != nil {
-				return "", err
-			}
-		}
-		if err := cache.Replace(ctx, dir, build); err != nil {
-			return "", err
-		}
-		return dir, nil
-	}
-	dir, hit, err := cache.Ensure(ctx, r.cacheRoot, u.Name, build)
-	if err != nil {
-		return "", err
-	}
-	if hit {
-		r.emit.Info("Using static cache of requirements found at " + dir)
-	}
-	return dir, nil
-}
-
-// postInstall runs the steps between install and packing: strip, then slim (spec C.9).
-func (r *run) postInstall(ctx context.Context, dir string) error {
-	if r.opts.Slim && r.opts.Strip {
-		if r.d.GOOS == "linux" {
-			libs, err := slim.SharedLibraries(dir)
-			if err != nil {
-				return err
-			}
-			if err := slim.Strip(ctx, r.d.Runner, libs, r.d.Environ); err != nil {
-				return err
-			}
-			r.emit.Verbose(fmt.Sprintf("Stripped %d shared libraries", len(libs)))
-		} else {
-			r.emit.Verbose("Not stripping shared libraries: strip only runs on Linux hosts or inside docker")
-		}
-	}
-	if r.opts.Slim {
-		m, err := slim.Compile(r.opts.SlimPatternList)
-		if err != nil {
-			return err
-		}
-		removed, err := slim.Remove(dir, m)
-		if err != nil {
-			return err
-		}
-		r.emit.Verbose(fmt.Sprintf("Slim removed %d files and folders", len(removed)))
-	}
-	// pip --no-compile leaves no bytecode, but a source build can; never ship it.
-	return removePycache(dir)
-}
-
-func removePycache(dir string) error {
-	var dirs []string
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && d.Name() == "__pycache__" {
-			dirs = append(dirs, p)
-			return filepath.SkipDir
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, d := range dirs {
-		if err := os.RemoveAll(d); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // excludeMeta keeps our own files, the marker and bytecode out of every archive.
 func excludeMeta(rel string, isDir bool) bool {
 	switch {
@@ -434,4 +278,3 @@ func symlinkAtomic(target, link string) error {
 	return nil
 }
 
-var errNoRequirements = errors.New("no requirements")
