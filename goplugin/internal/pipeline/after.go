@@ -1,8 +1,8 @@
 package pipeline
 
 import (
-	"encoding/csv"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"os"
 	"path"

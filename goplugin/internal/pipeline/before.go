@@ -277,4 +277,3 @@ func symlinkAtomic(target, link string) error {
 	}
 	return nil
 }
-

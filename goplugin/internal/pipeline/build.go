@@ -129,4 +129,3 @@ func removePycache(dir string) error {
 	}
 	return nil
 }
-

@@ -43,4 +43,3 @@ func (r *run) mustExistDir(dir string, u *unit) error {
 	}
 	return nil
 }
-
