@@ -91,7 +91,7 @@ type Spec struct {
 	ExtraArgs     []string // pipCmdExtraArgs, already split into tokens
 	DownloadCache string   // pip/uv --cache-dir; "" disables it
 	Env           []string
-	Dir           string      // working directory
+	Dir           string       // working directory
 	OnLine        func(string) // live output (redacted by the caller)
 }
 

@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# scripts/setup.sh: make this machine ready to build, test and demo serverless-pyreqs.
+#
+# Idempotent and fast when everything is already in place: each step checks a stamp and prints
+# one summary line with its time. Steps:
+#   prerequisites  go, node, npm, python3.11 (or $PYREQS_PYTHON), gcc present
+#   npm tools      test/tools: `npm ci` of the pinned serverless v3 + serverless-python-requirements
+#   python venv    .tools/venv with the pins of test/tools/requirements.txt; .tools/bin exposes
+#                  pipenv, poetry, uv (never python) for the tests
+#   build          `npm run build` (bin/pyreqs), skipped while scripts/build.sh does not exist
+#   docker         only when PYREQS_SETUP_DOCKER=1 or CI=true: docker.io + debootstrap from apt,
+#                  a running dockerd, and the local image pyreqs-test/python:bookworm
+#
+# Environment: PYREQS_PYTHON (interpreter for the venv, default python3.11),
+# PYREQS_SETUP_DOCKER=1, PYREQS_SETUP_SKIP_BUILD=1 (test.sh builds on its own terms), CI=true.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+TOOLS="$ROOT/.tools"
+LOGS="$TOOLS/logs"
+mkdir -p "$LOGS"
+
+now_ms() { date +%s%3N; }
+SETUP_START=$(now_ms)
+
+# step NAME FUNCTION: runs FUNCTION, which sets STEP_STATUS; prints "setup: NAME: STATUS (1.2s)".
+step() {
+	local name=$1 fn=$2 start end
+	start=$(now_ms)
+	STEP_STATUS=""
+	if ! "$fn"; then
+		end=$(now_ms)
+		printf 'setup: %-14s FAILED after %ss: %s\n' "$name" "$(secs "$start" "$end")" "$STEP_STATUS" >&2
+		exit 1
+	fi
+	end=$(now_ms)
+	printf 'setup: %-14s %s (%ss)\n' "$name" "$STEP_STATUS" "$(secs "$start" "$end")"
+}
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
+
+# run_logged LOGNAME CMD...: runs CMD with its output in .tools/logs/LOGNAME.log; shows the
+# log's tail on failure.
+run_logged() {
+	local log="$LOGS/$1.log"
+	shift
+	if ! "$@" >"$log" 2>&1; then
+		echo "---- last lines of $log ----" >&2
+		tail -n 40 "$log" >&2
+		echo "----" >&2
+		return 1
+	fi
+}
+
+sha_of() { cat "$@" | sha256sum | cut -c1-64; }
+
+# Files created by this script belong to the owner of the repository, also when it runs as root
+# (sudo, CI containers): nothing root-owned is left in the working tree.
+fix_ownership() {
+	[[ $(id -u) -eq 0 ]] || return 0
+	local owner
+	owner=$(stat -c '%u:%g' "$ROOT")
+	[[ $owner != "0:0" ]] || return 0
+	local p
+	for p in "$TOOLS" "$ROOT/test/tools/node_modules" "$ROOT/bin"; do
+		[[ -e $p ]] && chown -R "$owner" "$p"
+	done
+	return 0
+}
+trap fix_ownership EXIT
+
+PYTHON=${PYREQS_PYTHON:-}
+if [[ -z $PYTHON ]]; then
+	if command -v python3.11 >/dev/null 2>&1; then PYTHON=python3.11; else PYTHON=python3; fi
+fi
+
+prerequisites() {
+	local missing=() t
+	for t in go node npm "$PYTHON" gcc; do
+		command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+	done
+	if ((${#missing[@]})); then
+		STEP_STATUS="missing on PATH: ${missing[*]}"
+		return 1
+	fi
+	local gov pyv
+	gov=$(go env GOVERSION)
+	pyv=$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
+	STEP_STATUS="ok ($gov, node $(node --version), npm $(npm --version 2>/dev/null), python $pyv)"
+}
+
+npm_tools() {
+	local dir="$ROOT/test/tools" want have=""
+	want=$(sha_of "$dir/package.json" "$dir/package-lock.json" <(node --version))
+	[[ -f $dir/node_modules/.pyreqs-setup-stamp ]] && have=$(cat "$dir/node_modules/.pyreqs-setup-stamp")
+	if [[ $want == "$have" && -x $dir/node_modules/.bin/serverless ]]; then
+		STEP_STATUS="up to date ($(serverless_version))"
+		return 0
+	fi
+	(cd "$dir" && run_logged npm-ci npm ci --no-audit --no-fund) || {
+		STEP_STATUS="npm ci failed (see .tools/logs/npm-ci.log)"
+		return 1
+	}
+	echo "$want" >"$dir/node_modules/.pyreqs-setup-stamp"
+	STEP_STATUS="installed ($(serverless_version))"
+}
+serverless_version() {
+	printf 'serverless %s, serverless-python-requirements %s' \
+		"$(node -p 'require("./test/tools/node_modules/serverless/package.json").version')" \
+		"$(node -p 'require("./test/tools/node_modules/serverless-python-requirements/package.json").version')"
+}
+
+python_venv() {
+	local venv="$TOOLS/venv" pins="$ROOT/test/tools/requirements.txt" want have=""
+	want=$(sha_of "$pins" <("$PYTHON" -c 'import sys; print(sys.version, sys.base_prefix)'))
+	[[ -f $venv/.pyreqs-setup-stamp ]] && have=$(cat "$venv/.pyreqs-setup-stamp")
+	if [[ $want == "$have" && -x $venv/bin/python ]]; then
+		STEP_STATUS="up to date ($(venv_summary))"
+		return 0
+	fi
+	rm -rf "$venv"
+	run_logged venv "$PYTHON" -m venv "$venv" || {
+		STEP_STATUS="python -m venv failed"
+		return 1
+	}
+	run_logged venv-pip "$venv/bin/python" -m pip install --disable-pip-version-check \
+		--no-input -r "$pins" || {
+		STEP_STATUS="pip install failed (see .tools/logs/venv-pip.log)"
+		return 1
+	}
+	# .tools/bin: only the tools, not the venv's python, so tests that put it on PATH keep the
+	# machine's interpreters (python3.11 and its pip) as the plugins would find them.
+	rm -rf "$TOOLS/bin"
+	mkdir -p "$TOOLS/bin"
+	local t
+	for t in pipenv poetry uv uvx pyproject-build; do
+		ln -s "../venv/bin/$t" "$TOOLS/bin/$t"
+	done
+	echo "$want" >"$venv/.pyreqs-setup-stamp"
+	STEP_STATUS="installed ($(venv_summary))"
+}
+venv_summary() {
+	"$TOOLS/venv/bin/python" - <<'EOF'
+import importlib.metadata as m
+names = ["pipenv", "poetry", "poetry-plugin-export", "uv", "build", "wheel", "setuptools"]
+print(", ".join("%s %s" % (n, m.version(n)) for n in names))
+EOF
+}
+
+build() {
+	if [[ ${PYREQS_SETUP_SKIP_BUILD:-} == 1 ]]; then
+		STEP_STATUS="skipped (PYREQS_SETUP_SKIP_BUILD=1)"
+		return 0
+	fi
+	if [[ ! -f $ROOT/scripts/build.sh ]]; then
+		STEP_STATUS="skipped: scripts/build.sh does not exist yet"
+		return 0
+	fi
+	if [[ -f $ROOT/package.json ]] && node -e 'process.exit(require("./package.json").scripts?.build ? 0 : 1)'; then
+		run_logged build npm run build || {
+			STEP_STATUS="npm run build failed (see .tools/logs/build.log)"
+			return 1
+		}
+	else
+		run_logged build bash scripts/build.sh || {
+			STEP_STATUS="scripts/build.sh failed (see .tools/logs/build.log)"
+			return 1
+		}
+	fi
+	if [[ -x $ROOT/bin/pyreqs ]]; then
+		STEP_STATUS="ok (bin/pyreqs $(stat -c %s "$ROOT/bin/pyreqs") bytes)"
+	else
+		STEP_STATUS="build finished but bin/pyreqs is missing"
+		return 1
+	fi
+}
+
+docker_packages() {
+	local need=()
+	command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+	command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+	if ((${#need[@]} == 0)); then
+		STEP_STATUS="present (dockerd, debootstrap)"
+		return 0
+	fi
+	local sudo=()
+	[[ $(id -u) -eq 0 ]] || sudo=(sudo)
+	run_logged apt-get "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive bash -c \
+		"apt-get update && apt-get install -y --no-install-recommends ${need[*]}" || {
+		STEP_STATUS="apt-get install ${need[*]} failed (see .tools/logs/apt-get.log)"
+		return 1
+	}
+	STEP_STATUS="installed ${need[*]}"
+}
+
+docker_daemon() {
+	if docker info >/dev/null 2>&1; then
+		STEP_STATUS="running (server $(docker version --format '{{.Server.Version}}' 2>/dev/null))"
+		return 0
+	fi
+	# As a normal user: started with sudo, and the socket belongs to the user's group, so the
+	# tests reach the engine without root.
+	local sudo=() args=()
+	[[ $(id -u) -eq 0 ]] || { sudo=(sudo); args=(--group "$(id -g)"); }
+	# Detached from this script (its own session) so it outlives setup; its log stays in .tools.
+	"${sudo[@]}" setsid dockerd "${args[@]}" >>"$TOOLS/dockerd.log" 2>&1 </dev/null &
+	local i
+	for ((i = 0; i < 120; i++)); do
+		if docker info >/dev/null 2>&1; then
+			STEP_STATUS="started dockerd (server $(docker version --format '{{.Server.Version}}'), log .tools/dockerd.log)"
+			return 0
+		fi
+		sleep 0.5
+	done
+	echo "---- last lines of .tools/dockerd.log ----" >&2
+	tail -n 30 "$TOOLS/dockerd.log" >&2
+	STEP_STATUS="dockerd did not become ready within 60s"
+	return 1
+}
+
+docker_image() {
+	local out
+	out=$(bash "$ROOT/scripts/docker-image.sh" 2>"$LOGS/docker-image.log") || {
+		echo "---- last lines of .tools/logs/docker-image.log ----" >&2
+		tail -n 40 "$LOGS/docker-image.log" >&2
+		STEP_STATUS="scripts/docker-image.sh failed"
+		return 1
+	}
+	STEP_STATUS=$out
+}
+
+step prerequisites prerequisites
+step "npm tools" npm_tools
+step "python venv" python_venv
+step build build
+if [[ ${PYREQS_SETUP_DOCKER:-} == 1 || ${CI:-} == true ]]; then
+	step "docker pkgs" docker_packages
+	step "docker daemon" docker_daemon
+	step "docker image" docker_image
+else
+	printf 'setup: %-14s %s\n' docker "skipped (set PYREQS_SETUP_DOCKER=1 or CI=true)"
+fi
+printf 'setup: %-14s ready in %ss\n' total "$(secs "$SETUP_START" "$(now_ms)")"

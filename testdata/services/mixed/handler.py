@@ -1,0 +1,5 @@
+import pyreqs_pure
+
+
+def hello(event, context):
+    return pyreqs_pure.greet("mixed")

@@ -1,0 +1,1 @@
+SINGLE = "vendored single-file module"
