@@ -1,0 +1,427 @@
+// Command bench measures `sls package` with serverless-pyreqs against the original
+// serverless-python-requirements@6.1.2, side by side, on the services in test/bench/services.
+//
+// It downloads the pinned wheels of test/bench/wheels.txt once from the public index into
+// .tools/bench-wheels, serves them on 127.0.0.1, installs both plugins into copies of each service,
+// and runs the real Serverless v3 CLI alternately with each plugin (and once without any plugin,
+// for the CLI's own time). It prints medians and ratios as a Markdown table.
+//
+//	go run ./test/bench -runs 3                 # all services
+//	go run ./test/bench -runs 3 -services heavy # one service
+//
+// Run `bash scripts/setup.sh` first (it installs Serverless v3 and the original plugin).
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/test/internal/pyindex"
+)
+
+type plugin string
+
+const (
+	none     plugin = "none"
+	original plugin = "original"
+	ours     plugin = "ours"
+)
+
+type sample struct {
+	wall   time.Duration
+	maxRSS int64 // KiB, largest process of the run
+	size   int64 // bytes of all artifacts
+}
+
+type result struct {
+	service, mode string
+	p             plugin
+	samples       []sample
+}
+
+var (
+	root     string
+	slsBin   string
+	indexURL string
+	verbose  bool
+)
+
+func main() {
+	runs := flag.Int("runs", 3, "runs per service, mode and plugin (medians are reported)")
+	services := flag.String("services", "heavy,heavy-uv,indiv2,indiv5", "comma-separated services of test/bench/services")
+	out := flag.String("out", "", "also write the Markdown table to this file")
+	flag.BoolVar(&verbose, "v", false, "print each run")
+	flag.Parse()
+	if err := run(*runs, strings.Split(*services, ","), *out); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(runs int, services []string, out string) error {
+	var err error
+	if root, err = repoRoot(); err != nil {
+		return err
+	}
+	slsBin = filepath.Join(root, "test/tools/node_modules/.bin/serverless")
+	if _, err := os.Stat(slsBin); err != nil {
+		return errors.New("serverless v3 is not installed: run bash scripts/setup.sh first")
+	}
+	wheels := filepath.Join(root, ".tools/bench-wheels")
+	if err := downloadWheels(wheels); err != nil {
+		return err
+	}
+	srv, err := pyindex.NewServer(wheels)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	indexURL = srv.IndexURL()
+	tarball, err := packOurs()
+	if err != nil {
+		return err
+	}
+	work := filepath.Join(root, ".tools/bench")
+	os.RemoveAll(work)
+
+	var results []*result
+	for _, svc := range services {
+		plugins := []plugin{none, original, ours}
+		if svc == "heavy-uv" {
+			plugins = []plugin{ours} // the original has no uv installer; compare with its heavy runs
+		}
+		dirs := map[plugin]string{}
+		for _, p := range plugins {
+			d, err := prepare(svc, p, work, tarball)
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", svc, p, err)
+			}
+			dirs[p] = d
+		}
+		res := map[string]*result{}
+		get := func(mode string, p plugin) *result {
+			k := mode + "/" + string(p)
+			if res[k] == nil {
+				res[k] = &result{service: svc, mode: mode, p: p}
+				results = append(results, res[k])
+			}
+			return res[k]
+		}
+		for i := 0; i < runs; i++ {
+			order := plugins
+			if i%2 == 1 { // alternate which plugin goes first
+				order = append([]plugin(nil), plugins...)
+				for a, b := 0, len(order)-1; a < b; a, b = a+1, b-1 {
+					order[a], order[b] = order[b], order[a]
+				}
+			}
+			for _, p := range order {
+				cache := filepath.Join(work, "cache-"+svc+"-"+string(p))
+				if p == none {
+					s, err := slsPackage(dirs[p], cache)
+					if err != nil {
+						return fmt.Errorf("%s without plugin: %w", svc, err)
+					}
+					get("cli", p).samples = append(get("cli", p).samples, s)
+					continue
+				}
+				os.RemoveAll(cache) // cold: empty static and download caches
+				s, err := slsPackage(dirs[p], cache)
+				if err != nil {
+					return fmt.Errorf("%s cold with %s: %w", svc, p, err)
+				}
+				get("cold", p).samples = append(get("cold", p).samples, s)
+				s, err = slsPackage(dirs[p], cache)
+				if err != nil {
+					return fmt.Errorf("%s warm with %s: %w", svc, p, err)
+				}
+				get("warm", p).samples = append(get("warm", p).samples, s)
+			}
+		}
+	}
+	table := render(results)
+	fmt.Print(table)
+	if out != "" {
+		return os.WriteFile(out, []byte(table), 0o644)
+	}
+	return nil
+}
+
+func repoRoot() (string, error) {
+	d, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		p := filepath.Dir(d)
+		if p == d {
+			return "", errors.New("run from inside the repository")
+		}
+		d = p
+	}
+}
+
+func downloadWheels(dir string) error {
+	stamp := filepath.Join(dir, ".stamp")
+	want, err := os.ReadFile(filepath.Join(root, "test/bench/wheels.txt"))
+	if err != nil {
+		return err
+	}
+	if got, err := os.ReadFile(stamp); err == nil && bytes.Equal(got, want) {
+		return nil
+	}
+	fmt.Fprintln(os.Stderr, "bench: downloading the pinned wheels of test/bench/wheels.txt (once)")
+	cmd := exec.Command("python3", "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps",
+		"-d", dir, "-r", filepath.Join(root, "test/bench/wheels.txt"), "--only-binary=:all:",
+		"--python-version", "3.11", "--platform", "manylinux2014_x86_64", "--implementation", "cp")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("pip download: %w", err)
+	}
+	return os.WriteFile(stamp, want, 0o644)
+}
+
+func packOurs() (string, error) {
+	build := exec.Command("npm", "run", "-s", "build")
+	build.Dir, build.Stderr = root, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("npm run build: %w", err)
+	}
+	dest := filepath.Join(root, ".tools/bench-pack")
+	os.RemoveAll(dest)
+	os.MkdirAll(dest, 0o755)
+	cmd := exec.Command("npm", "pack", "--silent", "--pack-destination", dest)
+	cmd.Dir = root
+	outp, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("npm pack: %w", err)
+	}
+	lines := strings.Fields(string(outp))
+	return filepath.Join(dest, lines[len(lines)-1]), nil
+}
+
+// prepare copies a service, lists the plugin and installs it the way users do.
+func prepare(svc string, p plugin, work, tarball string) (string, error) {
+	dir := filepath.Join(work, svc+"-"+string(p))
+	if err := copyTree(filepath.Join(root, "test/bench/services", svc), dir); err != nil {
+		return "", err
+	}
+	yml := filepath.Join(dir, "serverless.yml")
+	b, err := os.ReadFile(yml)
+	if err != nil {
+		return "", err
+	}
+	name := map[plugin]string{ours: "serverless-pyreqs", original: "serverless-python-requirements"}[p]
+	if p == none {
+		b = bytes.Replace(b, []byte("plugins:\n  - PLUGIN\n"), nil, 1)
+	} else {
+		b = bytes.Replace(b, []byte("PLUGIN"), []byte(name), 1)
+	}
+	if err := os.WriteFile(yml, b, 0o644); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"bench","private":true}`), 0o644); err != nil {
+		return "", err
+	}
+	switch p {
+	case ours, none: // "none" has the package installed but not listed: the CLI's own time
+
+		cmd := exec.Command("npm", "install", "--save-dev", "--no-audit", "--no-fund", "--silent", tarball)
+		cmd.Dir, cmd.Stderr = dir, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return "", fmt.Errorf("npm install: %w", err)
+		}
+	case original:
+		nm := filepath.Join(dir, "node_modules")
+		os.MkdirAll(nm, 0o755)
+		if err := os.Symlink(filepath.Join(root, "test/tools/node_modules/serverless-python-requirements"),
+			filepath.Join(nm, "serverless-python-requirements")); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// slsPackage runs the real `sls package` and measures it.
+func slsPackage(dir, cache string) (sample, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, slsBin, "package")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"SLS_TELEMETRY_DISABLED=1", "SLS_NOTIFICATIONS_MODE=off",
+		"XDG_CACHE_HOME="+cache, "PIP_INDEX_URL="+indexURL, "UV_INDEX_URL="+indexURL,
+		"UV_CACHE_DIR="+filepath.Join(cache, "uv"), "PIP_CONFIG_FILE=/dev/null",
+		"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_PROFILE=")
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		return sample{}, fmt.Errorf("%w\n%s", err, tail(buf.String(), 30))
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss
+	}
+	size, err := artifactsSize(filepath.Join(dir, ".serverless"))
+	if err != nil {
+		return sample{}, err
+	}
+	s := sample{wall: wall, maxRSS: rss, size: size}
+	if verbose {
+		fmt.Fprintf(os.Stderr, "bench: %s %.2fs %d MiB %d bytes\n", filepath.Base(dir), wall.Seconds(), rss/1024, size)
+	}
+	return s, nil
+}
+
+func artifactsSize(dir string) (int64, error) {
+	var total int64
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	for _, de := range des {
+		if strings.HasSuffix(de.Name(), ".zip") {
+			fi, err := os.Stat(filepath.Join(dir, de.Name()))
+			if err != nil {
+				return 0, err
+			}
+			total += fi.Size()
+		}
+	}
+	return total, nil
+}
+
+func median(ss []sample, f func(sample) float64) float64 {
+	v := make([]float64, len(ss))
+	for i, s := range ss {
+		v[i] = f(s)
+	}
+	sort.Float64s(v)
+	if len(v) == 0 {
+		return 0
+	}
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+func render(rs []*result) string {
+	find := func(svc, mode string, p plugin) *result {
+		for _, r := range rs {
+			if r.service == svc && r.mode == mode && r.p == p {
+				return r
+			}
+		}
+		return nil
+	}
+	secs := func(s sample) float64 { return s.wall.Seconds() }
+	rss := func(s sample) float64 { return float64(s.maxRSS) / 1024 }
+	size := func(s sample) float64 { return float64(s.size) / 1e6 }
+	var b strings.Builder
+	fmt.Fprintf(&b, "| service | mode | original (s) | ours (s) | speed-up | sls alone (s) | ours above sls (s) | peak RSS orig/ours (MiB) | artifacts orig/ours (MB) |\n")
+	fmt.Fprintf(&b, "|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	var svcs []string
+	seen := map[string]bool{}
+	for _, r := range rs {
+		if !seen[r.service] {
+			seen[r.service] = true
+			svcs = append(svcs, r.service)
+		}
+	}
+	for _, svc := range svcs {
+		for _, mode := range []string{"cold", "warm"} {
+			o := find(svc, mode, ours)
+			if o == nil {
+				continue
+			}
+			orig := find(svc, mode, original)
+			cli := find(svc, "cli", none)
+			if svc == "heavy-uv" {
+				orig, cli = find("heavy", mode, original), find("heavy", "cli", none)
+			}
+			row := fmt.Sprintf("| %s | %s |", svc, mode)
+			om := median(o.samples, secs)
+			if orig != nil {
+				m := median(orig.samples, secs)
+				row += fmt.Sprintf(" %.2f | %.2f | **%.1f×** |", m, om, m/om)
+			} else {
+				row += fmt.Sprintf(" – | %.2f | – |", om)
+			}
+			if cli != nil {
+				c := median(cli.samples, secs)
+				row += fmt.Sprintf(" %.2f | %.2f |", c, om-c)
+			} else {
+				row += " – | – |"
+			}
+			if orig != nil {
+				row += fmt.Sprintf(" %.0f / %.0f | %.1f / %.1f |", median(orig.samples, rss), median(o.samples, rss),
+					median(orig.samples, size), median(o.samples, size))
+			} else {
+				row += fmt.Sprintf(" – / %.0f | – / %.1f |", median(o.samples, rss), median(o.samples, size))
+			}
+			fmt.Fprintln(&b, row)
+		}
+	}
+	n := 0
+	if len(rs) > 0 {
+		n = len(rs[0].samples)
+	}
+	fmt.Fprintf(&b, "\nMedians of %d runs per cell, plugins run alternately on the same machine against the same local index; "+
+		"cold = empty static and download caches; heavy-uv is ours with `installer: uv` against the original's heavy (pip) runs.\n", n)
+	return b.String()
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		fi, _ := in.Stat()
+		out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fi.Mode().Perm())
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
+}
