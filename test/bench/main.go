@@ -60,7 +60,7 @@ var (
 
 func main() {
 	runs := flag.Int("runs", 3, "runs per service, mode and plugin (medians are reported)")
-	services := flag.String("services", "heavy,heavy-uv,indiv2,indiv5", "comma-separated services of test/bench/services")
+	services := flag.String("services", "flask,heavy,heavy-uv,indiv2,indiv5", "comma-separated services of test/bench/services")
 	out := flag.String("out", "", "also write the Markdown table to this file")
 	flag.BoolVar(&verbose, "v", false, "print each run")
 	flag.Parse()
