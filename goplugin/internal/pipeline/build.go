@@ -26,16 +26,23 @@ func (r *run) buildEntry(ctx context.Context, u *unit, py *install.Interpreter, 
 		}
 		r.emit.Progress(progressID, fmt.Sprintf("Installing requirements from %s", r.rel(u.ReqOut)), false)
 		defer r.emit.Progress(progressID, "", true)
-		secrets := redact.EnvSecrets(r.d.Environ)
-		spec := install.Spec{
-			Installer: r.opts.Installer, Python: py, Requirements: u.ReqOut, Target: tmp,
-			ExtraArgs: r.opts.PipCmdExtraArgs, DownloadCache: downloadCache, Env: r.d.Environ, Dir: r.svcDir,
-			OnLine: func(l string) { r.emit.Debug(redact.String(l, secrets...)) },
-		}
-		name, args := spec.Args()
-		r.emit.Verbose("Running: " + redact.String(name+" "+strings.Join(args, " "), secrets...))
-		if err := install.Run(ctx, r.d.Runner, spec); err != nil {
-			return err
+		if r.opts.Dockerized(r.d.GOOS) { // py is nil: install in a container (docker.go)
+			if err := r.dockerInstall(ctx, u, tmp, downloadCache); err != nil {
+				return err
+			}
+		} else {
+			secrets := redact.EnvSecrets(r.d.Environ)
+			spec := install.Spec{
+				Installer: r.opts.Installer, Python: py, Requirements: u.ReqOut, Target: tmp,
+				ExtraArgs: r.opts.PipCmdExtraArgs, DownloadCache: downloadCache, Env: r.d.Environ, Dir: r.svcDir,
+				TargetRuntime: u.Runtime, TargetArch: u.Arch,
+				OnLine: func(l string) { r.emit.Debug(redact.String(l, secrets...)) },
+			}
+			name, args := spec.Args()
+			r.emit.Verbose("Running: " + redact.String(name+" "+strings.Join(args, " "), secrets...))
+			if err := install.Run(ctx, r.d.Runner, spec); err != nil {
+				return err
+			}
 		}
 		if err := r.postInstall(ctx, tmp); err != nil {
 			return err
@@ -78,14 +85,18 @@ func (r *run) buildEntry(ctx context.Context, u *unit, py *install.Interpreter, 
 
 // postInstall runs the steps between install and packing: strip, then slim (spec C.9).
 func (r *run) postInstall(ctx context.Context, dir string) error {
-	if r.opts.Slim && r.opts.Strip {
+	if r.opts.Slim && r.opts.Strip && !r.opts.Dockerized(r.d.GOOS) { // in docker, strip ran in the container
 		if r.d.GOOS == "linux" {
 			libs, err := slim.SharedLibraries(dir)
 			if err != nil {
 				return err
 			}
-			if err := slim.Strip(ctx, r.d.Runner, libs, r.d.Environ); err != nil {
+			failed, err := slim.Strip(ctx, r.d.Runner, libs, r.d.Environ)
+			if err != nil {
 				return err
+			}
+			if failed != "" {
+				r.emit.Warning("strip could not process some shared libraries; they are kept unstripped:\n" + failed)
 			}
 			r.emit.Verbose(fmt.Sprintf("Stripped %d shared libraries", len(libs)))
 		} else {
@@ -95,7 +106,7 @@ func (r *run) postInstall(ctx context.Context, dir string) error {
 	if r.opts.Slim {
 		m, err := slim.Compile(r.opts.SlimPatternList)
 		if err != nil {
-			return err
+			return slimPatternError(r.opts, err)
 		}
 		removed, err := slim.Remove(dir, m)
 		if err != nil {

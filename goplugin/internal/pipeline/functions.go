@@ -11,6 +11,7 @@ import (
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/protocol"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/source"
 )
 
 // fn is one function as the plugin sees it.
@@ -140,8 +141,14 @@ type unit struct {
 	Funcs   []*fn
 	Runtime string
 	Arch    string
-	// Source is the requirements file to read ("" when the module has none).
+	// Source is the requirements file to read ("" when the module has none), or, when Exported
+	// is set, the file the exported text belongs to (for its relative paths).
 	Source string
+	// Exported is the requirements text a tool exported (poetry, uv, pipenv) or the PEP 621
+	// dependencies; nil for a requirements file. SourceKind and SourceFile say where it came from.
+	Exported   []byte
+	SourceKind source.Kind
+	SourceFile string
 	// filled by the before phase
 	ReqOut   string // .serverless/[<module>/]requirements.txt
 	LinkPath string // .serverless/[<module>/]requirements

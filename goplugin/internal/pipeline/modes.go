@@ -2,14 +2,25 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/cache"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/protocol"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/requirements"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/slim"
 )
 
 //go:embed assets/unzip_requirements.py
@@ -74,8 +85,36 @@ func (r *run) zipMode(ctx context.Context, us []*unit, edits *protocol.Edits) er
 	return nil
 }
 
-// removeZipHelpers deletes the helper copies after packaging (cleanupZipHelper).
+// removeZipHelpers deletes, after packaging and when cleanupZipHelper is on, what zip mode wrote
+// into the source tree: the helper copies and the .requirements.zip archives (both are in the
+// artifacts by now). The original left .requirements.zip behind, where default patterns packed it
+// again once zip was switched off (spec G.1 #9).
 func (r *run) removeZipHelpers() error {
+	for _, m := range r.zipModules() {
+		dir := filepath.Join(r.svcDir, filepath.FromSlash(m))
+		label := ""
+		if m != "." {
+			label = " from " + m
+		}
+		for _, name := range []string{helperName, ".requirements.zip"} {
+			p := filepath.Join(dir, name)
+			if _, err := os.Lstat(p); err != nil {
+				continue
+			}
+			if name == helperName {
+				r.emit.Verbose("Removing Python requirements helper" + label)
+			}
+			if err := os.Remove(p); err != nil {
+				return fmt.Errorf("removing %s: %w", r.rel(p), err)
+			}
+		}
+	}
+	return nil
+}
+
+// zipModules lists the folders zip mode writes into: the service root for shared functions, and
+// each module of individually packaged ones.
+func (r *run) zipModules() []string {
 	modules := map[string]bool{}
 	for _, f := range r.pythonFuncs() {
 		if f.Individual {
@@ -84,25 +123,45 @@ func (r *run) removeZipHelpers() error {
 			modules["."] = true
 		}
 	}
-	for _, m := range sortedKeys(modules) {
-		p := filepath.Join(r.svcDir, filepath.FromSlash(m), helperName)
-		if _, err := os.Lstat(p); err != nil {
-			continue
-		}
-		label := ""
-		if m != "." {
-			label = " from " + m
-		}
-		r.emit.Verbose("Removing Python requirements helper" + label)
-		if err := os.Remove(p); err != nil {
-			return err
-		}
-	}
-	return nil
+	return sortedKeys(modules)
 }
 
-// layer writes .serverless/pythonRequirements.zip (the shared requirements under python/) and
-// registers it as service.layers.pythonRequirements (spec C.11).
+// warnStaleZip warns, when zip is off, about a .requirements.zip left in a folder the framework
+// packs: default patterns would ship it, outdated, beside the injected requirements.
+func (r *run) warnStaleZip() {
+	for _, m := range r.zipModules() {
+		p := filepath.Join(r.svcDir, filepath.FromSlash(m), ".requirements.zip")
+		if _, err := os.Lstat(p); err == nil {
+			r.emit.Warning(fmt.Sprintf("%s is left from an earlier packaging with zip: true and would be packaged as it is. "+
+				"Delete it (or run sls requirements clean), or exclude it with a package pattern '!%s'.", r.rel(p), filepath.ToSlash(r.rel(p))))
+		}
+	}
+}
+
+// slimPatternError names the slimPatterns entry that cannot be compiled (config validation
+// normally reports it first).
+func slimPatternError(o *config.Options, err error) error {
+	var pe *slim.PatternError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	key := "slimPatterns"
+	if i := pe.Index - (len(o.SlimPatternList) - len(o.SlimPatterns)); i >= 0 {
+		key = fmt.Sprintf("slimPatterns[%d]", i)
+	}
+	return &diag.Error{Code: "PYREQS_CONFIG_INVALID", Key: diag.ConfigPath(key),
+		Message: fmt.Sprintf("is not a valid glob pattern %q: %v", pe.Pattern, pe.Err),
+		Hint:    "Fix the pattern: '*' matches within a folder, '**' any number of folders, [abc] one character of a set, {a,b} alternatives."}
+}
+
+// layer writes .serverless/pythonRequirements.zip (the service-root requirements under python/)
+// and registers it as service.layers.pythonRequirements (spec C.11).
+//
+// The requirements part is cached in the cache entry (.pyreqs/layer[-<noDeploy key>].zip), built
+// once from the entry's packed zip; an unchanged service links it into .serverless without
+// writing a byte. Vendor files are never cached: with vendor set, the layer zip is assembled from
+// the cached zip and the vendor folder (raw copies plus the vendor files), so a changed vendor
+// folder is always picked up.
 func (r *run) layer(ctx context.Context, edits *protocol.Edits) error {
 	inputs := r.requirementInputs(".", "python/")
 	if len(inputs) == 0 {
@@ -110,10 +169,9 @@ func (r *run) layer(ctx context.Context, edits *protocol.Edits) error {
 			" at the service root): no PythonRequirementsLambdaLayer was created.")
 		return nil
 	}
-	inputs = append(inputs, r.vendorInputs(nil, "python/")...)
 	dst := filepath.Join(r.svcDir, ".serverless", "pythonRequirements.zip")
 	r.emit.Progress("python-layer-requirements", "Packaging Python Requirements Lambda Layer", false)
-	_, err := archive.Merge(ctx, dst, inputs, archive.PackOptions{})
+	err := r.writeLayer(ctx, dst, inputs)
 	r.emit.Progress("python-layer-requirements", "", true)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", r.rel(dst), err)
@@ -134,13 +192,124 @@ func (r *run) layer(ctx context.Context, edits *protocol.Edits) error {
 		"artifact":                dst,
 		"name":                    fmt.Sprintf("%s-%s-python-requirements", svc.Name, stage),
 		"description":             "Python requirements generated by serverless-python-requirements.",
-		"compatibleRuntimes":      []string{svc.Provider.Runtime},
+		"compatibleRuntimes":      r.layerRuntimes(),
 		"compatibleArchitectures": []string{arch},
 	}
 	for k, v := range r.opts.Layer.Props {
 		layer[k] = jsonClone(v)
 	}
 	edits.Layers = map[string]map[string]any{"pythonRequirements": layer}
+	return nil
+}
+
+// writeLayer makes dst from the cached requirements layer zip (built on a miss) and the vendor
+// folder.
+func (r *run) writeLayer(ctx context.Context, dst string, reqInputs []archive.Input) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	vendor := r.vendorInputs(nil, "python/")
+	cached, err := r.cachedLayer(ctx, reqInputs)
+	if err != nil {
+		// A read-only cache (a shared CI cache, for example) only costs the reuse.
+		r.emit.Verbose(fmt.Sprintf("Not caching the layer zip (%v): building it in .serverless", err))
+		_, err := archive.Merge(ctx, dst, append(reqInputs, vendor...), archive.PackOptions{})
+		return err
+	}
+	if len(vendor) > 0 {
+		_, err := archive.Merge(ctx, dst, append([]archive.Input{{Zip: cached}}, vendor...), archive.PackOptions{})
+		return err
+	}
+	return linkOrCopy(cached, dst)
+}
+
+// cachedLayer returns the cached requirements layer zip of the service-root entry, building it
+// when missing. The name covers noDeploy, the only setting outside the cache key that changes it.
+func (r *run) cachedLayer(ctx context.Context, reqInputs []archive.Input) (string, error) {
+	entry, err := filepath.EvalSymlinks(dotServerless(r.svcDir, ".", "requirements"))
+	if err != nil {
+		return "", err
+	}
+	name := "layer.zip"
+	if len(r.opts.NoDeploy) > 0 {
+		names := make([]string, 0, len(r.opts.NoDeploy))
+		for _, n := range r.opts.NoDeploy {
+			names = append(names, requirements.NormalizeName(n))
+		}
+		sort.Strings(names)
+		sum := sha256.Sum256([]byte(strings.Join(names, "\n")))
+		name = "layer-" + hex.EncodeToString(sum[:8]) + ".zip"
+	}
+	p := filepath.Join(entry, cache.MetaDir, name)
+	if exists(p) {
+		r.emit.Info("Found cached Python Requirements Lambda Layer file")
+		return p, nil
+	}
+	if _, err := archive.Merge(ctx, p, reqInputs, archive.PackOptions{}); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
+// layerRuntimes is the default compatibleRuntimes: the provider runtime (as the original), plus
+// the other Python runtimes of the functions, so a mixed service lists every runtime that uses it.
+func (r *run) layerRuntimes() []string {
+	out := []string{}
+	seen := map[string]bool{}
+	add := func(rt string) {
+		if rt != "" && !seen[rt] {
+			seen[rt] = true
+			out = append(out, rt)
+		}
+	}
+	if prt := r.req.Service.Provider.Runtime; isPython(prt) || len(r.pythonFuncs()) == 0 {
+		add(prt)
+	}
+	var others []string
+	for _, f := range r.pythonFuncs() {
+		others = append(others, f.Runtime)
+	}
+	sort.Strings(others)
+	for _, rt := range others {
+		add(rt)
+	}
+	return out
+}
+
+// linkOrCopy makes dst the same content as src: a hard link, or a copy across file systems.
+func linkOrCopy(src, dst string) error {
+	if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	f, err := os.CreateTemp(filepath.Dir(dst), ".tmp-"+filepath.Base(dst)+"-")
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, in); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Rename(f.Name(), dst); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
 	return nil
 }
 

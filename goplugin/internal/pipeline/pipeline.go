@@ -13,6 +13,7 @@ import (
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/cache"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/container"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/proc"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/protocol"
@@ -24,6 +25,9 @@ type Deps struct {
 	Runner  proc.Runner
 	GOOS    string
 	Environ []string
+	// Docker returns the Docker Engine API client for dockerizePip (nil: container.NewClient,
+	// configured from DOCKER_HOST and the other DOCKER_* variables). Unit tests pass a fake.
+	Docker func() (container.API, error)
 }
 
 func (d Deps) getenv(k string) string {
@@ -45,6 +49,7 @@ type run struct {
 	cacheRoot string
 	fns       []*fn
 	workers   int
+	dock      *dockerState // dockerizePip state, set by prepareDocker
 }
 
 // Run executes req and returns the edits for the shim.

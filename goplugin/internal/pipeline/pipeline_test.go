@@ -401,3 +401,18 @@ func TestInvalidateCachesReallyCleans(t *testing.T) {
 		t.Errorf("installs = %d, want 2 (the cache was invalidated)", fp.installs)
 	}
 }
+
+func TestCacheInsideServiceIsExcluded(t *testing.T) {
+	s := newSvc(t)
+	s.cache = ".cache/pyreqs" // relative: inside the service folder
+	ed, _, err := runPhase(t, s, protocol.PhaseBefore, &fakePython{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(ed.ServicePatterns, "!.cache/pyreqs/**") {
+		t.Errorf("ServicePatterns = %v, want the cache folder excluded", ed.ServicePatterns)
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, ".cache", "pyreqs")); err != nil {
+		t.Errorf("relative cacheLocation was not resolved against the service folder: %v", err)
+	}
+}

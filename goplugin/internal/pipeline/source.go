@@ -1,35 +1,114 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/requirements"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/source"
 )
 
-// prepareUnits finds each unit's requirements source and filters it into .serverless.
-func (r *run) prepareUnits(us []*unit) error {
+// prepareUnits finds each unit's requirements source (a Poetry project, uv.lock, Pipfile, the
+// requirements file or PEP 621 dependencies: see package source for the order), exports it when
+// a tool is needed, and says which source is used when several exist.
+func (r *run) prepareUnits(ctx context.Context, us []*unit) error {
+	tools := &source.Tools{Runner: r.d.Runner, Environ: r.d.Environ, Log: r.emit, Rel: r.rel}
+	exported := map[string]*source.Result{} // a source shared by several units is exported once
 	for _, u := range us {
-		src := filepath.Join(r.svcDir, filepath.FromSlash(u.Module), filepath.FromSlash(r.opts.FileName))
-		if !exists(src) {
-			if r.opts.FileNameSet {
-				return &diag.Error{
-					Code: "PYREQS_REQUIREMENTS_NOT_FOUND", Key: diag.ConfigPath("fileName"),
-					Message: fmt.Sprintf("the requirements file %s does not exist", r.rel(src)),
-					Hint:    "Create it, or fix custom.pythonRequirements.fileName (it is relative to the service folder, or to each function's module folder).",
-				}
+		dir := filepath.Join(r.svcDir, filepath.FromSlash(u.Module))
+		src, err := source.Detect(r.svcDir, dir, r.opts)
+		if err != nil {
+			return err
+		}
+		file := filepath.Join(dir, filepath.FromSlash(r.opts.FileName))
+		if r.opts.FileNameSet && !exists(file) && (src == nil || src.Kind == source.PEP621) {
+			return &diag.Error{
+				Code: "PYREQS_REQUIREMENTS_NOT_FOUND", Key: diag.ConfigPath("fileName"),
+				Message: fmt.Sprintf("the requirements file %s does not exist", r.rel(file)),
+				Hint:    "Create it, or fix custom.pythonRequirements.fileName (it is relative to the service folder, or to each function's module folder).",
 			}
-			r.emit.Verbose(fmt.Sprintf("No %s in %s: no requirements to install", r.opts.FileName, r.rel(filepath.Dir(src))))
+		}
+		if src == nil {
+			r.emit.Verbose(fmt.Sprintf("No %s in %s: no requirements to install", r.opts.FileName, r.rel(dir)))
 			u.Empty = true
 			continue
 		}
-		if err := r.mustExistDir(filepath.Join(r.svcDir, filepath.FromSlash(u.Module)), u); err != nil {
+		if err := r.mustExistDir(dir, u); err != nil {
 			return err
 		}
-		u.Source = src
+		r.reportSource(u, src)
+		key := fmt.Sprintf("%d\x00%s\x00%s", src.Kind, src.File, src.Package)
+		res := exported[key]
+		if res == nil {
+			if res, err = tools.Export(ctx, src, r.opts); err != nil {
+				return err
+			}
+			exported[key] = res
+		}
+		u.Source, u.Exported, u.SourceKind = res.Path, res.Data, src.Kind
+		u.SourceFile = src.File
 	}
 	return nil
+}
+
+// readSource reads the unit's requirements: the requirements file itself, or a tool's export
+// (whose relative paths belong to the project folder).
+func (u *unit) readSource() ([]requirements.Line, error) {
+	if u.Exported == nil {
+		return requirements.Read(u.Source)
+	}
+	return requirements.Parse(u.Exported, u.Source)
+}
+
+// sourceMessage is the original's log line for the unit's source (spec E #27).
+func (r *run) sourceMessage(u *unit) string {
+	if u.SourceKind == source.Requirements || u.SourceKind == 0 {
+		return fmt.Sprintf("Generated requirements from %s in %s", r.rel(u.Source), r.rel(u.ReqOut))
+	}
+	return fmt.Sprintf("Parsed requirements.txt from %s in %s", r.rel(u.SourceFile), r.rel(u.ReqOut))
+}
+
+// reportSource says which source a unit uses when that is not obvious: several sources in one
+// folder (a notice, shown without --verbose), or a module using the service folder's.
+func (r *run) reportSource(u *unit, s *source.Source) {
+	where := "the service"
+	if u.Module != "." {
+		where = "module " + u.Module
+	}
+	if s.Shared {
+		r.emit.Info(fmt.Sprintf("%s has no requirements source of its own: using %s of the service folder", upperFirst(where), r.rel(s.File)))
+		return
+	}
+	if len(s.Ignored) == 0 {
+		return
+	}
+	var ignored []string
+	for _, f := range s.Ignored {
+		name := r.rel(f.File)
+		if f.Kind == source.PEP621 {
+			name += " ([project].dependencies)"
+		}
+		ignored = append(ignored, name)
+	}
+	msg := fmt.Sprintf("Python requirements of %s come from %s (%s); ignoring %s.",
+		where, r.rel(s.File), s.Kind, strings.Join(ignored, ", "))
+	if opt := s.Kind.Option(); opt != "" {
+		msg += fmt.Sprintf(" Set custom.pythonRequirements.%s: false to use %s instead.", opt, r.rel(s.Ignored[0].File))
+	} else if s.Ignored[0].Kind == source.PEP621 {
+		msg += " The [project].dependencies of pyproject.toml are read only when there is no requirements file."
+	}
+	r.emit.Log("notice", msg)
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func (r *run) mustExistDir(dir string, u *unit) error {

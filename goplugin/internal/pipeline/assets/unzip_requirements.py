@@ -5,10 +5,15 @@
 #     except ImportError:
 #         pass
 #
-# It extracts .requirements.zip (shipped next to this file) into /tmp/sls-py-req once per
-# container and puts that folder on sys.path. Extraction goes to a temporary folder that is
-# renamed into place, so a crash or a concurrent import never leaves a half-extracted tree, and a
-# stamp file makes a changed archive (a new deploy, or `sls invoke local`) replace a stale tree.
+# It extracts .requirements.zip (shipped next to this file, in the task root) into /tmp/sls-py-req
+# and puts that folder on sys.path. The environment variable PYREQS_UNZIP_DIR chooses another
+# folder (for tests, or several services sharing one machine in `sls invoke local`).
+#
+# Extraction is atomic: the archive is extracted into a temporary folder beside the target and
+# renamed into place, under a file lock, so a crash or a concurrent import never leaves or uses a
+# half-extracted tree. A stamp of the archive's content (names, CRCs and sizes) is kept in the
+# tree: a changed archive (a new deploy, or another `sls invoke local`) replaces a stale tree,
+# an unchanged one costs one read of the archive's central directory. File modes are restored.
 import hashlib
 import os
 import shutil
@@ -16,7 +21,11 @@ import sys
 import tempfile
 import zipfile
 
-_TARGET = "/tmp/sls-py-req"
+_STAMP = ".pyreqs-stamp"
+
+
+def _target():
+    return os.environ.get("PYREQS_UNZIP_DIR") or "/tmp/sls-py-req"
 
 
 def _task_root():
@@ -26,7 +35,6 @@ def _task_root():
 
 
 def _stamp(path):
-    # Content-based: names, CRCs and sizes from the central directory (cheap to read).
     h = hashlib.sha256()
     with zipfile.ZipFile(path) as zf:
         for info in zf.infolist():
@@ -34,17 +42,40 @@ def _stamp(path):
     return h.hexdigest()
 
 
-def _current(stamp):
+def _current(target, stamp):
     try:
-        with open(os.path.join(_TARGET, ".pyreqs-stamp")) as f:
+        with open(os.path.join(target, _STAMP)) as f:
             return f.read() == stamp
     except OSError:
         return False
 
 
-def _extract(archive, stamp):
-    parent = os.path.dirname(_TARGET)
-    tmp = tempfile.mkdtemp(prefix="_temp-sls-py-req-", dir=parent)
+class _Lock(object):
+    """An exclusive lock on <target>.lock (fcntl; a no-op where it does not exist)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.f = None
+
+    def __enter__(self):
+        try:
+            import fcntl
+        except ImportError:
+            return self
+        self.f = open(self.path, "a")
+        fcntl.flock(self.f.fileno(), fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        if self.f is not None:
+            self.f.close()  # closing releases the lock
+        return False
+
+
+def _extract(archive, target, stamp):
+    parent = os.path.dirname(target) or "."
+    base = os.path.basename(target)
+    tmp = tempfile.mkdtemp(prefix="_temp-%s-" % base, dir=parent)
     try:
         with zipfile.ZipFile(archive) as zf:
             for info in zf.infolist():
@@ -52,33 +83,41 @@ def _extract(archive, stamp):
                 mode = (info.external_attr >> 16) & 0o777
                 if mode and not info.is_dir():
                     os.chmod(out, mode)
-        with open(os.path.join(tmp, ".pyreqs-stamp"), "w") as f:
+        with open(os.path.join(tmp, _STAMP), "w") as f:
             f.write(stamp)
-        if os.path.isdir(_TARGET):
-            old = tempfile.mkdtemp(prefix="_old-sls-py-req-", dir=parent)
-            try:
-                os.rename(_TARGET, os.path.join(old, "t"))
-            except OSError:
-                pass
+        os.chmod(tmp, 0o755)  # mkdtemp made it private
+        if os.path.lexists(target):
+            old = tempfile.mkdtemp(prefix="_old-%s-" % base, dir=parent)
+            os.rename(target, os.path.join(old, base))
             shutil.rmtree(old, ignore_errors=True)
-        try:
-            os.rename(tmp, _TARGET)
-        except OSError:
-            if not os.path.isdir(_TARGET):  # another process won the race: use its tree
-                raise
+        os.rename(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _setup():
-    if _TARGET not in sys.path:
-        sys.path.insert(1, _TARGET)
+def _prepare(target):
     archive = os.path.join(_task_root(), ".requirements.zip")
     if not os.path.exists(archive):
         return
     stamp = _stamp(archive)
-    if not _current(stamp):
-        _extract(archive, stamp)
+    if _current(target, stamp):
+        return
+    parent = os.path.dirname(target)
+    if parent and not os.path.isdir(parent):
+        os.makedirs(parent)
+    with _Lock(target + ".lock"):
+        if not _current(target, stamp):  # another process may have finished it meanwhile
+            _extract(archive, target, stamp)
+
+
+def _setup():
+    target = _target()
+    _prepare(target)
+    # Only now is the folder complete: an import that ran while it was missing must not have
+    # left a negative entry for it in the importer cache.
+    sys.path_importer_cache.pop(target, None)
+    if target not in sys.path:
+        sys.path.insert(1, target)
 
 
 _setup()
