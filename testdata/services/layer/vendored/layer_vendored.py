@@ -1,0 +1,1 @@
+VENDORED = "vendored in the layer"

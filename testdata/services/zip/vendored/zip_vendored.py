@@ -1,0 +1,1 @@
+VENDORED = "vendored in .requirements.zip"
