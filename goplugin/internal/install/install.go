@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
@@ -93,6 +94,39 @@ type Spec struct {
 	Env           []string
 	Dir           string       // working directory
 	OnLine        func(string) // live output (redacted by the caller)
+	// TargetRuntime and TargetArch are the Lambda runtime (python3.12) and architecture (x86_64,
+	// arm64) the packages are for. The uv installer uses them to pick wheels for Lambda when the
+	// interpreter differs (see UvTarget); pip installs for the interpreter.
+	TargetRuntime string
+	TargetArch    string
+}
+
+// UvTarget returns uv's --python-version and --python-platform for installing packages for
+// runtime and arch with the interpreter py: each is "" when the interpreter already matches
+// (then uv installs exactly what pip would). The platform is the manylinux level of the Lambda
+// runtime's glibc: 2.17 (manylinux2014) up to python3.11 on Amazon Linux 2, 2.34 from python3.12
+// on Amazon Linux 2023.
+func UvTarget(py *Interpreter, runtime, arch string) (version, platform string) {
+	rv := strings.TrimPrefix(runtime, "python")
+	if rv != runtime && rv != "" && rv != py.MajorMinor() {
+		version = rv
+	}
+	machine := "x86_64"
+	if arch == "arm64" || arch == "aarch64" {
+		machine = "aarch64"
+	}
+	host := py.Machine
+	if host == "arm64" {
+		host = "aarch64"
+	}
+	if py.Platform != "linux" || host != machine {
+		level := "manylinux2014"
+		if minor, err := strconv.Atoi(strings.TrimPrefix(rv, "3.")); err == nil && strings.HasPrefix(rv, "3.") && minor >= 12 {
+			level = "manylinux_2_34"
+		}
+		platform = machine + "-" + level
+	}
+	return version, platform
 }
 
 // Args returns the command for s.
@@ -100,6 +134,15 @@ func (s Spec) Args() (name string, args []string) {
 	if s.Installer == "uv" {
 		// uv never compiles bytecode unless asked to.
 		args = []string{"pip", "install", "--python", s.Python.Bin, "--target", s.Target, "-r", s.Requirements}
+		if s.TargetRuntime != "" {
+			version, platform := UvTarget(s.Python, s.TargetRuntime, s.TargetArch)
+			if version != "" {
+				args = append(args, "--python-version", version)
+			}
+			if platform != "" {
+				args = append(args, "--python-platform", platform)
+			}
+		}
 		if s.DownloadCache != "" {
 			args = append(args, "--cache-dir", s.DownloadCache)
 		} else {
@@ -117,6 +160,32 @@ func (s Spec) Args() (name string, args []string) {
 	return s.Python.Bin, append(args, s.ExtraArgs...)
 }
 
+// UvEnv returns env for `uv pip install`: uv does not read pip's PIP_INDEX_URL and
+// PIP_EXTRA_INDEX_URL, so, unless uv's own index variables are set, they are passed on as
+// UV_INDEX_URL and UV_EXTRA_INDEX_URL (installer: uv then uses the index pip would).
+func UvEnv(env []string) []string {
+	get := func(k string) (string, bool) {
+		for i := len(env) - 1; i >= 0; i-- {
+			if kk, v, ok := strings.Cut(env[i], "="); ok && kk == k {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	_, uvIndex := get("UV_INDEX_URL")
+	_, uvDefault := get("UV_DEFAULT_INDEX")
+	_, uvIndexes := get("UV_INDEX")
+	_, uvExtra := get("UV_EXTRA_INDEX_URL")
+	out := env
+	if v, ok := get("PIP_INDEX_URL"); ok && v != "" && !uvIndex && !uvDefault {
+		out = append(out[:len(out):len(out)], "UV_INDEX_URL="+v)
+	}
+	if v, ok := get("PIP_EXTRA_INDEX_URL"); ok && v != "" && !uvExtra && !uvIndexes {
+		out = append(out[:len(out):len(out)], "UV_EXTRA_INDEX_URL="+v)
+	}
+	return out
+}
+
 // Run installs. A failure is a *diag.Error carrying the redacted tail of the installer's output.
 func Run(ctx context.Context, r proc.Runner, s Spec) error {
 	if s.Installer != "uv" && s.Python.PipVersion == "" {
@@ -129,7 +198,11 @@ func Run(ctx context.Context, r proc.Runner, s Spec) error {
 	}
 	name, args := s.Args()
 	secrets := redact.EnvSecrets(s.Env)
-	res, err := r.Run(ctx, proc.Cmd{Name: name, Args: args, Env: s.Env, Dir: s.Dir, OnLine: s.OnLine})
+	env := s.Env
+	if s.Installer == "uv" {
+		env = UvEnv(env)
+	}
+	res, err := r.Run(ctx, proc.Cmd{Name: name, Args: args, Env: env, Dir: s.Dir, OnLine: s.OnLine})
 	if err == nil {
 		return nil
 	}

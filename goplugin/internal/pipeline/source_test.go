@@ -26,7 +26,8 @@ func (f *fakeExporters) Run(ctx context.Context, c proc.Cmd) (proc.Result, error
 	export := ""
 	switch c.Name {
 	case "poetry":
-		export = "--index-url https://user:s3cret@idx.example.com/simple\npyreqs-pure==1.0.0 ; python_version >= \"3.11\"\n"
+		export = "--index-url https://user:s3cret@idx.example.com/simple\npyreqs-pure==1.0.0 ; python_version >= \"3.11\"\n" +
+			"-e git+https://github.com/x/some-egg.git@abc#egg=some-egg\n"
 	case "uv":
 		if c.Args[0] == "--version" {
 			return proc.Result{Stdout: []byte("uv 0.13.8\n")}, nil
@@ -40,7 +41,7 @@ func (f *fakeExporters) Run(ctx context.Context, c proc.Cmd) (proc.Result, error
 		case "--version":
 			return proc.Result{Stdout: []byte("pipenv, version 2026.10.3\n")}, nil
 		case "requirements":
-			return proc.Result{Stdout: []byte("-i https://pypi.org/simple\npyreqs-native==1.0.0\n")}, nil
+			return proc.Result{Stdout: []byte("-i https://pypi.org/simple\n-e ./localpkg\npyreqs-native==1.0.0\n")}, nil
 		}
 		return proc.Result{}, nil
 	default:
@@ -102,6 +103,10 @@ func TestPoetryProjectBeatsRequirementsFileAndSaysSo(t *testing.T) {
 	if !strings.Contains(string(got), "pyreqs-pure==1.0.0 ; python_version >= \"3.11\"\n") || strings.Contains(string(got), "Flask") {
 		t.Errorf(".serverless/requirements.txt:\n%s", got)
 	}
+	// A git dependency poetry exported as editable: -e stripped, the URL kept whole (G.3 #16).
+	if !strings.Contains(string(got), "\ngit+https://github.com/x/some-egg.git@abc#egg=some-egg\n") {
+		t.Errorf(".serverless/requirements.txt lacks the git dependency without -e:\n%s", got)
+	}
 	if after, _ := os.ReadFile(filepath.Join(s.dir, "requirements.txt")); string(after) != string(before) {
 		t.Errorf("the user's requirements.txt changed:\n%s", after)
 	}
@@ -115,6 +120,7 @@ func TestModulesShareTheServicePipfileOnce(t *testing.T) {
 	os.Remove(filepath.Join(s.dir, "requirements.txt"))
 	write(s.dir, "Pipfile", "[packages]\n", 0o644)
 	write(s.dir, "Pipfile.lock", "{}", 0o644)
+	write(s.dir, "localpkg/pyproject.toml", "[project]\nname = \"localpkg\"\n", 0o644)
 	write(s.dir, "mod_a/handler.py", "", 0o644)
 	write(s.dir, "mod_b/handler.py", "", 0o644)
 	write(s.dir, "mod_c/requirements.txt", "six\n", 0o644)
@@ -134,7 +140,8 @@ func TestModulesShareTheServicePipfileOnce(t *testing.T) {
 	}
 	for _, m := range []string{"mod_a", "mod_b"} {
 		got, _ := os.ReadFile(filepath.Join(s.dir, ".serverless", m, "requirements.txt"))
-		if !strings.Contains(string(got), "pyreqs-native==1.0.0") {
+		// pipenv's -e is stripped and ./localpkg stays relative to the Pipfile, not the module.
+		if !strings.Contains(string(got), "\n"+filepath.Join(s.dir, "localpkg")+"\npyreqs-native==1.0.0\n") || strings.Contains(string(got), "-e ") {
 			t.Errorf("%s: requirements.txt:\n%s", m, got)
 		}
 		if !strings.Contains(out, "Module "+m+" has no requirements source of its own: using Pipfile of the service folder") {

@@ -1,0 +1,5 @@
+import pyreqs_sdistonly
+
+
+def root(event, context):
+    return {"sdistonly": pyreqs_sdistonly.BUILT_FROM}

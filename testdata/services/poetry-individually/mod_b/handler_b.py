@@ -1,0 +1,5 @@
+import pyreqs_native
+
+
+def hello(event, context):
+    return {"native": pyreqs_native.double(21)}
