@@ -2,10 +2,7 @@ package pipeline
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
-	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -17,7 +14,6 @@ import (
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/cache"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/protocol"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/requirements"
 )
 
 // job is one artifact to write: inputs merged into dst.
@@ -25,6 +21,7 @@ type job struct {
 	dst    string
 	inputs []archive.Input
 	label  string
+	src    string   // the artifact read (the framework's or the user's)
 	fnKeys []string // functions whose artifact becomes dst
 	moved  bool     // dst differs from the framework's artifact
 }
@@ -56,7 +53,10 @@ func (r *run) after(ctx context.Context, edits *protocol.Edits) error {
 			if art == "" {
 				return r.noArtifact(f.Key)
 			}
-			j := &job{dst: art, label: f.Key, fnKeys: []string{f.Key}}
+			if r.remoteArtifact(art, "functions."+f.Key) {
+				continue
+			}
+			j := &job{dst: art, src: art, label: f.Key, fnKeys: []string{f.Key}}
 			base := archive.Input{Zip: art}
 			if f.Module != "." {
 				name := f.Obj.Name
@@ -76,24 +76,33 @@ func (r *run) after(ctx context.Context, edits *protocol.Edits) error {
 			if len(j.inputs) == 1 && !j.moved {
 				continue // nothing to add: leave the framework's artifact untouched
 			}
+			if !j.moved && !r.isFrameworkArtifact(art) {
+				// A user-supplied artifact is never modified in place: write a copy into .serverless.
+				j.dst = filepath.Join(r.svcDir, ".serverless", f.Key+"-"+filepath.Base(art))
+				j.moved = true
+			}
 			jobs = append(jobs, j)
 			continue
 		}
 		if r.opts.Zip {
 			continue
 		}
-		art := r.sharedArtifact()
-		if art == "" {
-			return r.noArtifact(f.Key)
-		}
-		if sharedDone[art] != nil {
-			continue
-		}
 		if f.Vendor != "" {
 			r.emit.Warning(fmt.Sprintf("functions.%s.vendor is ignored because the function is not packaged individually "+
 				"(all shared functions use one artifact). Use custom.pythonRequirements.vendor, or package.individually: true.", f.Key))
 		}
-		j := &job{dst: art, label: "service", inputs: []archive.Input{{Zip: art}}}
+		art := r.sharedArtifact(f)
+		if art == "" {
+			return r.noArtifact(f.Key)
+		}
+		if r.remoteArtifact(art, "functions."+f.Key) {
+			continue
+		}
+		if j := sharedDone[art]; j != nil {
+			j.fnKeys = append(j.fnKeys, f.Key)
+			continue
+		}
+		j := &job{dst: art, src: art, label: "service", fnKeys: []string{f.Key}, inputs: []archive.Input{{Zip: art}}}
 		j.inputs = append(j.inputs, r.requirementInputs(".", root)...)
 		j.inputs = append(j.inputs, r.vendorInputs(nil, root)...)
 		if !r.isFrameworkArtifact(art) {
@@ -129,14 +138,18 @@ func (r *run) after(ctx context.Context, edits *protocol.Edits) error {
 		if !j.moved {
 			continue
 		}
-		if edits.FunctionArtifacts == nil {
-			edits.FunctionArtifacts = map[string]string{}
-		}
-		if j.label == "service" {
+		if j.label == "service" && r.abs(r.req.Service.Package.Artifact) == j.src {
 			edits.ServiceArtifact = j.dst
-			continue
 		}
 		for _, k := range j.fnKeys {
+			// A shared function points at the service artifact unless Serverless gave it its own
+			// (deploy function, or a function-level package.artifact).
+			if j.label == "service" && r.ownArtifact(k) != j.src {
+				continue
+			}
+			if edits.FunctionArtifacts == nil {
+				edits.FunctionArtifacts = map[string]string{}
+			}
 			edits.FunctionArtifacts[k] = j.dst
 		}
 	}
@@ -156,10 +169,32 @@ func keepFrameworkExtras(name string) bool {
 }
 
 func (r *run) abs(p string) string {
-	if p == "" || filepath.IsAbs(p) {
+	if p == "" || filepath.IsAbs(p) || strings.Contains(p, "://") {
 		return p
 	}
 	return filepath.Join(r.svcDir, p)
+}
+
+// remoteArtifact warns about an artifact deployed from S3 (s3:// or https://): there is no local
+// zip to put the requirements into.
+func (r *run) remoteArtifact(art, owner string) bool {
+	if !strings.Contains(art, "://") {
+		return false
+	}
+	r.emit.Warning(fmt.Sprintf("%s.package.artifact is %s, a remote object: its Python requirements cannot be injected. "+
+		"Build them into that zip yourself, or set package.artifact to a local file.", owner, art))
+	return true
+}
+
+// ownArtifact is the artifact Serverless holds on the function itself ("" if none).
+func (r *run) ownArtifact(key string) string {
+	if f := r.req.Service.Functions[key]; f != nil && f.Package != nil && f.Package.Artifact != "" {
+		return r.abs(f.Package.Artifact)
+	}
+	if fo := r.req.FunctionObj; fo != nil && r.req.Options.Function == key && fo.Package != nil && fo.Package.Artifact != "" {
+		return r.abs(fo.Package.Artifact)
+	}
+	return ""
 }
 
 // functionArtifact is the artifact Serverless wrote for an individually packaged function.
@@ -177,18 +212,15 @@ func (r *run) functionArtifact(f *fn) string {
 	return ""
 }
 
-// sharedArtifact is the service artifact (or, during deploy function, the function's zip).
-func (r *run) sharedArtifact() string {
+// sharedArtifact is the artifact of a function that is not packaged individually: its own when
+// Serverless set one (during deploy function it is the function's zip, or the service's
+// package.artifact; a function-level package.artifact is used as it is), else the service's.
+func (r *run) sharedArtifact(f *fn) string {
+	if a := r.ownArtifact(f.Key); a != "" {
+		return a
+	}
 	if a := r.req.Service.Package.Artifact; a != "" {
 		return r.abs(a)
-	}
-	if fo := r.req.FunctionObj; fo != nil && fo.Package != nil && fo.Package.Artifact != "" {
-		return r.abs(fo.Package.Artifact)
-	}
-	for _, f := range r.pythonFuncs() {
-		if !f.Individual && f.Obj.Package != nil && f.Obj.Package.Artifact != "" {
-			return r.abs(f.Obj.Package.Artifact)
-		}
 	}
 	p := filepath.Join(r.svcDir, ".serverless", r.req.Service.Name+".zip")
 	if exists(p) {
@@ -235,63 +267,6 @@ func (r *run) vendorInputs(f *fn, root string) []archive.Input {
 		add(f.Vendor)
 	}
 	return out
-}
-
-// noDeployFiles returns a predicate for files that belong to noDeploy distributions: every file
-// listed in their RECORD, plus (as the original did) top-level entries whose leading name matches.
-func noDeployFiles(dir string, noDeploy []string) func(string) bool {
-	names := map[string]bool{}
-	for _, n := range noDeploy {
-		names[requirements.NormalizeName(n)] = true
-	}
-	files := map[string]bool{}
-	prefixes := map[string]bool{}
-	des, _ := os.ReadDir(dir)
-	for _, de := range des {
-		n := de.Name()
-		if !de.IsDir() || !strings.HasSuffix(n, ".dist-info") {
-			continue
-		}
-		dist := strings.SplitN(strings.TrimSuffix(n, ".dist-info"), "-", 2)[0]
-		if !names[requirements.NormalizeName(dist)] {
-			continue
-		}
-		prefixes[n+"/"] = true
-		f, err := os.Open(filepath.Join(dir, n, "RECORD"))
-		if err != nil {
-			continue
-		}
-		cr := csv.NewReader(f)
-		cr.FieldsPerRecord = -1
-		for {
-			rec, err := cr.Read()
-			if err != nil {
-				break
-			}
-			p := rec[0]
-			for strings.HasPrefix(p, "../") {
-				p = p[3:]
-			}
-			files[path.Clean(p)] = true
-		}
-		f.Close()
-	}
-	return func(name string) bool {
-		if files[name] {
-			return true
-		}
-		for p := range prefixes {
-			if strings.HasPrefix(name, p) {
-				return true
-			}
-		}
-		first := name
-		if i := strings.IndexAny(first, "/-"); i >= 0 {
-			first = first[:i]
-		}
-		first = strings.TrimSuffix(strings.TrimSuffix(first, ".pyc"), ".py")
-		return names[requirements.NormalizeName(first)]
-	}
 }
 
 // sortedKeys is a helper for deterministic iteration.

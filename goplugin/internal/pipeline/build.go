@@ -85,6 +85,9 @@ func (r *run) buildEntry(ctx context.Context, u *unit, py *install.Interpreter, 
 
 // postInstall runs the steps between install and packing: strip, then slim (spec C.9).
 func (r *run) postInstall(ctx context.Context, dir string) error {
+	if err := saveDists(dir); err != nil { // before slim deletes the *.dist-info folders
+		return err
+	}
 	if r.opts.Slim && r.opts.Strip && !r.opts.Dockerized(r.d.GOOS) { // in docker, strip ran in the container
 		if r.d.GOOS == "linux" {
 			libs, err := slim.SharedLibraries(dir)

@@ -89,7 +89,10 @@ func (r *run) dockerKey(u *unit) string {
 	} else {
 		fmt.Fprintf(&b, "# docker: image=%s", r.imageRef(u))
 	}
-	fmt.Fprintf(&b, " platform=%s pythonBin=%s", r.dock.runArgs.Platform, r.opts.PythonBin)
+	if r.dock.runArgs.Platform != "" {
+		fmt.Fprintf(&b, " platform=%s", r.dock.runArgs.Platform)
+	}
+	fmt.Fprintf(&b, " pythonBin=%s", r.dockerPython(u))
 	if len(r.opts.DockerExtraFiles) > 0 {
 		fmt.Fprintf(&b, " extraFiles=%s", strings.Join(r.opts.DockerExtraFiles, ","))
 	}
@@ -104,6 +107,15 @@ func (r *run) imageRef(u *unit) string {
 		return r.opts.DockerImage
 	}
 	return fmt.Sprintf("public.ecr.aws/sam/build-%s:latest-%s", u.Runtime, u.Arch)
+}
+
+// dockerPython is the interpreter run in the container: pythonBin when set, else the unit's
+// runtime (python3.12), the interpreter its default image provides.
+func (r *run) dockerPython(u *unit) string {
+	if !r.opts.PythonBinSet && isPython(u.Runtime) {
+		return u.Runtime
+	}
+	return r.opts.PythonBin
 }
 
 // engine connects to the Docker engine once per run.
@@ -168,7 +180,7 @@ func (r *run) dockerInstall(ctx context.Context, u *unit, tmp, downloadCache str
 	}
 	d.mu.Unlock()
 
-	spec := install.Spec{Installer: r.opts.Installer, Python: &install.Interpreter{Bin: r.opts.PythonBin},
+	spec := install.Spec{Installer: r.opts.Installer, Python: &install.Interpreter{Bin: r.dockerPython(u)},
 		Requirements: container.InputDir + "/requirements.txt", Target: container.TaskDir, ExtraArgs: r.opts.PipCmdExtraArgs}
 	if downloadCache != "" {
 		spec.DownloadCache = container.DownloadCacheDir
@@ -232,7 +244,7 @@ func (r *run) dockerExitError(u *unit, x *container.ExitError, secrets []string)
 			Hint:    "Use an image with binutils (the SAM build images have it; with dockerFile: install binutils), or set custom.pythonRequirements.strip: false.",
 			Output:  out}
 	case x.Code == 127 || x.Code == 126:
-		key, bin := "pythonBin", r.opts.PythonBin
+		key, bin := "pythonBin", r.dockerPython(u)
 		if r.opts.Installer == config.InstallerUv {
 			key, bin = "installer", "uv"
 		}

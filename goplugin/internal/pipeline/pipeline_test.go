@@ -416,3 +416,34 @@ func TestCacheInsideServiceIsExcluded(t *testing.T) {
 		t.Errorf("relative cacheLocation was not resolved against the service folder: %v", err)
 	}
 }
+
+func TestNoDeploySurvivesSlim(t *testing.T) {
+	s := newSvc(t)
+	s.custom["slim"] = true
+	s.custom["strip"] = false
+	s.custom["noDeploy"] = []string{"six"} // removed from the lines but still installed below
+	write(s.dir, "requirements.txt", "Flask==3.0.3\n", 0o644)
+	fp := &fakePython{}
+	if _, _, err := runPhase(t, s, protocol.PhaseBefore, fp); err != nil {
+		t.Fatal(err)
+	}
+	// Install "six" into the entry as if it came in transitively, then rebuild the file lists
+	// the way postInstall does before slim removes the dist-info folders.
+	entry, _ := filepath.EvalSymlinks(filepath.Join(s.dir, ".serverless", "requirements"))
+	drop := noDeployFiles(entry, []string{"six"})
+	if drop("flask/__init__.py") {
+		t.Error("flask files dropped by noDeploy six")
+	}
+	if _, err := os.Stat(filepath.Join(entry, ".pyreqs", "dists.json")); err != nil {
+		t.Fatalf("dists.json not written: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(entry, "flask-1.0.dist-info")); !os.IsNotExist(err) {
+		t.Fatal("slim did not remove the dist-info folder")
+	}
+	drop = noDeployFiles(entry, []string{"FLASK"})
+	for _, n := range []string{"flask/__init__.py", "bin/flask"} {
+		if !drop(n) {
+			t.Errorf("noDeploy Flask keeps %s after slim removed its dist-info", n)
+		}
+	}
+}
