@@ -116,8 +116,9 @@ func (r *run) installUnits(ctx context.Context, us []*unit) error {
 
 	// Key material: everything that changes the installed result goes into the header of the
 	// generated requirements.txt, so the cache folder name (its sha256) covers it.
+	// uv picks wheels for the runtime itself (--python-version), so only pip needs the warning.
 	for _, t := range todo {
-		if rt := t.u.Runtime; py != nil && isPython(rt) && strings.TrimPrefix(rt, "python") != py.MajorMinor() {
+		if rt := t.u.Runtime; py != nil && r.opts.Installer != "uv" && isPython(rt) && strings.TrimPrefix(rt, "python") != py.MajorMinor() {
 			r.emit.Warning(fmt.Sprintf("The runtime is %s but %s is Python %s: compiled packages may not load on Lambda. "+
 				"Set custom.pythonRequirements.pythonBin to a Python %s interpreter, or use dockerizePip.",
 				rt, py.Bin, py.Version, strings.TrimPrefix(rt, "python")))
