@@ -1,0 +1,139 @@
+package acceptance
+
+// Issue 2 "Bad input gets a clear error, and nothing is lost": each case fails `sls package`
+// with an error that names the config key or file and the fix, without a stack trace, and
+// leaves nothing half-written in the cache or in .serverless.
+
+import (
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// i2ErrorPart is the part of Serverless's output from its error banner on: the message of the
+// error that stopped the run (warnings printed earlier, e.g. by schema validation, excluded).
+func i2ErrorPart(stdout, stderr string) string {
+	all := stdout + "\n" + stderr
+	if i := strings.LastIndex(all, "Error:"); i >= 0 {
+		return all[i:]
+	}
+	return ""
+}
+
+func TestIssue2BadInput(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		setup     func(t *testing.T, s *Service)
+		args      []string
+		want      []string // in the error message
+		forbidden []string // anywhere in the output
+	}{
+		{
+			name: "python-missing",
+			setup: func(t *testing.T, s *Service) {
+				s.SetConfig("custom.pythonRequirements.pythonBin", "python3.99")
+			},
+			want: []string{"custom.pythonRequirements.pythonBin", "python3.99"},
+		},
+		{
+			name: "pip-missing",
+			setup: func(t *testing.T, s *Service) {
+				venv := filepath.Join(t.TempDir(), "nopip")
+				if out, err := exec.Command("python3.11", "-m", "venv", "--without-pip", venv).CombinedOutput(); err != nil {
+					t.Fatalf("python3.11 -m venv --without-pip: %v\n%s", err, out)
+				}
+				s.SetConfig("custom.pythonRequirements.pythonBin", filepath.Join(venv, "bin", "python"))
+			},
+			want: []string{"custom.pythonRequirements.pythonBin", "pip"},
+		},
+		{
+			name: "pip-fails-without-static-cache",
+			setup: func(t *testing.T, s *Service) {
+				s.WriteFile("requirements.txt", "pyreqs-pure\npyreqs-does-not-exist==1.0\n")
+				s.SetConfig("custom.pythonRequirements.useStaticCache", false)
+			},
+			want: []string{"pyreqs-does-not-exist", "No matching distribution found"},
+		},
+		{
+			name: "fileName-missing",
+			setup: func(t *testing.T, s *Service) {
+				s.SetConfig("custom.pythonRequirements.fileName", "requirements-prod.txt")
+			},
+			want: []string{"custom.pythonRequirements.fileName", "requirements-prod.txt"},
+		},
+		{
+			name: "pip-fails-with-credentials",
+			setup: func(t *testing.T, s *Service) {
+				u, err := url.Parse(IndexURL(t))
+				if err != nil {
+					t.Fatal(err)
+				}
+				u.User = url.UserPassword("user", "s3cret")
+				s.WriteFile("requirements.txt", "pyreqs-pure\npyreqs-does-not-exist==1.0\n")
+				s.SetConfig("custom.pythonRequirements.pipCmdExtraArgs", []any{"--index-url " + u.String()})
+			},
+			args:      []string{"--verbose"},
+			want:      []string{"pyreqs-does-not-exist", "No matching distribution found"},
+			forbidden: []string{"s3cret"},
+		},
+		{
+			name: "wrong-type",
+			setup: func(t *testing.T, s *Service) {
+				// Not a scalar: Serverless's own schema validation (AJV with coerceTypes: 'array')
+				// silently turns a scalar such as 42 into ["42"] before any plugin sees it.
+				s.SetConfig("custom.pythonRequirements.pipCmdExtraArgs", map[string]any{"index": "https://x.example/simple"})
+			},
+			want: []string{"custom.pythonRequirements.pipCmdExtraArgs"},
+		},
+		{
+			name: "cache-not-writable",
+			setup: func(t *testing.T, s *Service) {
+				s.WriteFile("not-a-dir", "a regular file\n")
+				s.SetConfig("custom.pythonRequirements.cacheLocation", "not-a-dir/cache")
+			},
+			want: []string{"custom.pythonRequirements.cacheLocation", "not-a-dir"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := NewService(t, "basic", Ours)
+			tc.setup(t, s)
+			stdout, stderr, err := s.Sls(append([]string{"package"}, tc.args...)...)
+			i2AssertUserError(t, err, stdout, stderr, nil, tc.forbidden...)
+			msg := i2ErrorPart(stdout, stderr)
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("the error does not contain %q:\n%s", w, tail(msg, 3000))
+				}
+			}
+			i2AssertNothingHalfWritten(t, s, s.Path("not-a-dir"))
+			for _, f := range tc.forbidden {
+				i2AssertNoFileContains(t, f, s.Path(".serverless"), i2CacheRoot(s))
+			}
+			if _, err := os.Stat(s.Artifact()); err == nil {
+				t.Errorf("an artifact was written despite the failure")
+			}
+		})
+	}
+}
+
+// i2AssertNoFileContains checks that no file under the roots contains s.
+func i2AssertNoFileContains(t testing.TB, s string, roots ...string) {
+	t.Helper()
+	for _, root := range roots {
+		filepath.Walk(root, func(p string, info os.FileInfo, err error) error { //nolint:errcheck
+			if err != nil || !info.Mode().IsRegular() {
+				return nil
+			}
+			if data, err := os.ReadFile(p); err == nil && strings.Contains(string(data), s) {
+				t.Errorf("%s contains %q", p, s)
+			}
+			return nil
+		})
+	}
+}
