@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -244,6 +245,11 @@ func mustRead(p string) []byte {
 
 // writeFileAtomic writes data to p through a temporary file and a rename.
 func writeFileAtomic(p string, data []byte) error {
+	return writeAtomic(p, bytes.NewReader(data))
+}
+
+// writeAtomic writes r's content to p (mode 0644) through a temporary file and a rename.
+func writeAtomic(p string, r io.Reader) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
@@ -251,24 +257,20 @@ func writeFileAtomic(p string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
 	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		os.Remove(f.Name())
-		return err
+	if err == nil {
+		err = os.Rename(f.Name(), p)
 	}
-	if err := os.Rename(f.Name(), p); err != nil {
+	if err != nil {
 		os.Remove(f.Name())
-		return err
 	}
-	return nil
+	return err
 }
 
 // symlinkAtomic points link at target, replacing whatever link was (a link, file or folder).
