@@ -16,7 +16,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/gobwas/glob"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/slim"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 )
@@ -114,9 +114,6 @@ type Options struct {
 	// slimPatterns, or slimPatterns alone when slimPatternsAppendDefaults is false and
 	// slimPatterns is given. Part of the static cache key.
 	SlimPatternList []string
-	// SlimGlobs are SlimPatternList compiled by CompileSlimPattern, in the same order. Match them
-	// against slash-separated paths relative to the requirements folder.
-	SlimGlobs []*glob.Pattern
 }
 
 // Dockerized reports whether installs run in Docker on a host with the given GOOS.
@@ -130,13 +127,6 @@ type Host struct {
 
 // DefaultSlimPatterns are deleted by slim unless slimPatternsAppendDefaults is false.
 var DefaultSlimPatterns = []string{"**/*.py[c|o]", "**/__pycache__*", "**/*.dist-info*"}
-
-// CompileSlimPattern compiles a slim pattern: '/' separates path segments and `**/` matches zero
-// or more whole segments, as in the original's node-glob (`**/*.pyc` also matches `x.pyc`).
-func CompileSlimPattern(pattern string) (*glob.Pattern, error) {
-	c := glob.Compiler{Separators: []rune{'/'}, Globstar: true}
-	return c.Compile(pattern)
-}
 
 // InstallerPip and InstallerUv are the values of Options.Installer.
 const (
@@ -261,15 +251,13 @@ func (d *decoder) validate(o *Options, host Host) {
 	}
 	list = append(list, o.SlimPatterns...)
 	o.SlimPatternList = list
-	o.SlimGlobs = make([]*glob.Pattern, 0, len(list))
-	nDefaults := len(list) - len(o.SlimPatterns)
-	for i, p := range list {
-		g, err := CompileSlimPattern(p)
-		if err != nil {
-			d.fail(fmt.Sprintf("slimPatterns[%d]", i-nDefaults), "is not a valid glob pattern %q: %v", p, err)
-			continue
+	for i, p := range o.SlimPatterns {
+		// Compiled by the same matcher that slim uses, so a bad pattern fails here, before pip runs.
+		if strings.TrimSpace(p) == "" {
+			d.fail(fmt.Sprintf("slimPatterns[%d]", i), "must not be empty (remove the entry)")
+		} else if _, err := slim.Compile([]string{p}); err != nil {
+			d.fail(fmt.Sprintf("slimPatterns[%d]", i), "is not a valid glob pattern %q: %v (fix the pattern; see the glob syntax of node-glob)", p, errors.Unwrap(err))
 		}
-		o.SlimGlobs = append(o.SlimGlobs, g)
 	}
 }
 
