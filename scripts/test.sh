@@ -4,8 +4,10 @@
 #   setup        scripts/setup.sh (tools; docker too when CI=true or PYREQS_SETUP_DOCKER=1)
 #   build        npm run build (bin/pyreqs)
 #   vet          gofmt -l and go vet ./...
-#   go           go test of every package but test/acceptance (unit and CLI contract tests)
+#   go           go test of every package but test/acceptance and test/install (unit and CLI contract tests)
 #   acceptance   go test ./test/acceptance/... (real Serverless v3, npm-installed plugin, pip, docker)
+#   install      test/install/run.sh: `npm run dist`, a local npm registry, installs with npm, pnpm,
+#                yarn, then `sls package` (the install matrix; prints package sizes and install times)
 #   shim         node --test npm-shim/test/
 #
 # Exits non-zero when any tier fails. Logs: .tools/logs/test-<tier>.log.
@@ -79,6 +81,15 @@ details_shim() {
 	skip=$(grep -oE '^(# |ℹ )skipped [0-9]+' "$1" | awk '{ print $NF }' | tail -n1)
 	printf '%s passed, %s failed, %s skipped' "${pass:-?}" "${fail:-?}" "${skip:-0}"
 }
+details_install() {
+	local pass fail skip
+	pass=$(grep -cE -- '^ +--- PASS: ' "$1")
+	fail=$(grep -cE -- '^ +--- FAIL: ' "$1")
+	skip=$(grep -cE -- '^ +--- SKIP: ' "$1")
+	printf '%d cases passed, %d failed, %d skipped' "$pass" "$fail" "$skip"
+	grep -m1 -E '^npm install +[0-9.]+s' "$1" | awk '{ printf "; npm install %s", $3 }'
+	return 0
+}
 details_vet() {
 	local n
 	n=$(grep -c '^unformatted: ' "$1")
@@ -102,7 +113,7 @@ vet() {
 
 go_unit() {
 	local pkgs
-	pkgs=$(go list ./... | grep -v '/test/acceptance') || return 1
+	pkgs=$(go list ./... | grep -v -e '/test/acceptance' -e '/test/install') || return 1
 	# shellcheck disable=SC2086
 	go test -timeout 10m ${PYREQS_TEST_RUN:+-run "$PYREQS_TEST_RUN"} $pkgs
 }
@@ -120,7 +131,7 @@ fix_ownership() {
 	owner=$(stat -c '%u:%g' "$ROOT")
 	[[ $owner != "0:0" ]] || return 0
 	local p
-	for p in "$ROOT/.tools" "$ROOT/bin" "$ROOT/test/tools/node_modules"; do
+	for p in "$ROOT/.tools" "$ROOT/bin" "$ROOT/test/tools/node_modules" "$ROOT/test/install/tools/node_modules" "$ROOT/dist"; do
 		[[ -e $p ]] && chown -R "$owner" "$p"
 	done
 	return 0
@@ -150,6 +161,8 @@ else
 	skip acceptance "bin/pyreqs was not built"
 	FAILED=1
 fi
+
+tier install bash test/install/run.sh
 
 if [[ -d npm-shim/test ]]; then
 	tier shim node --test npm-shim/test/

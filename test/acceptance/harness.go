@@ -55,6 +55,9 @@ const (
 	Ours Plugin = iota
 	// Original is serverless-python-requirements@6.1.2 from test/tools (npm).
 	Original
+	// Bare is serverless-pyreqs named in `plugins:` but not installed: the test installs it
+	// (test/install does, with npm, pnpm and yarn from a local registry).
+	Bare
 )
 
 // PackageName is the npm package name listed in `plugins:`.
@@ -66,8 +69,11 @@ func (p Plugin) PackageName() string {
 }
 
 func (p Plugin) String() string {
-	if p == Original {
+	switch p {
+	case Original:
 		return "original"
+	case Bare:
+		return "bare"
 	}
 	return "ours"
 }
@@ -409,6 +415,7 @@ func NewService(t testing.TB, name string, plugin Plugin) *Service {
 			t.Fatal(err)
 		}
 		s.usePlugin(Original)
+	case Bare:
 	default:
 		t.Fatalf("acceptance: unknown plugin %d", plugin)
 	}
@@ -448,7 +455,10 @@ func installTemplate() (string, error) {
 			[]byte("{\n  \"name\": \"pyreqs-acceptance-service\",\n  \"version\": \"1.0.0\",\n  \"private\": true\n}\n"), 0o644); err != nil {
 			return err
 		}
-		if _, err := runCmd(template, nil, 5*time.Minute, "npm", "install", "--no-audit", "--no-fund", "--save-dev", h.tarball); err != nil {
+		// --omit=optional: the platform packages (optionalDependencies) are not fetched from the
+		// public registry, so the shim runs the bin/pyreqs packed from this checkout (test/install
+		// covers the platform packages, from a local registry).
+		if _, err := runCmd(template, nil, 5*time.Minute, "npm", "install", "--no-audit", "--no-fund", "--omit=optional", "--save-dev", h.tarball); err != nil {
 			return fmt.Errorf("npm install %s: %w", filepath.Base(h.tarball), err)
 		}
 		if _, err := os.Stat(filepath.Join(template, "node_modules", Ours.PackageName(), "package.json")); err != nil {
