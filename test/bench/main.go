@@ -140,6 +140,7 @@ func run(runs int, services []string, out string) error {
 				os.RemoveAll(cache) // cold: empty static and download caches
 				s, err := slsPackage(dirs[p], cache)
 				if err != nil {
+					report(results, out)
 					return fmt.Errorf("%s cold with %s: %w", svc, p, err)
 				}
 				get("cold", p).samples = append(get("cold", p).samples, s)
@@ -151,6 +152,10 @@ func run(runs int, services []string, out string) error {
 			}
 		}
 	}
+	return report(results, out)
+}
+
+func report(results []*result, out string) error {
 	table := render(results)
 	fmt.Print(table)
 	if out != "" {
@@ -264,6 +269,7 @@ func slsPackage(dir, cache string) (sample, error) {
 	cmd := exec.CommandContext(ctx, slsBin, "package")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
+		"PATH="+filepath.Join(root, ".tools/bin")+string(os.PathListSeparator)+os.Getenv("PATH"), // uv, pipenv, poetry
 		"SLS_TELEMETRY_DISABLED=1", "SLS_NOTIFICATIONS_MODE=off",
 		"XDG_CACHE_HOME="+cache, "PIP_INDEX_URL="+indexURL, "UV_INDEX_URL="+indexURL,
 		"UV_CACHE_DIR="+filepath.Join(cache, "uv"), "PIP_CONFIG_FILE=/dev/null",
