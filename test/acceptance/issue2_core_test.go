@@ -226,9 +226,9 @@ func TestIssue2IndividuallyFunctionLevel(t *testing.T) {
 
 	// The compiled template: the solo function uses the moved zip; the image function keeps its image.
 	tpl := i2ReadTemplate(t, s)
-	res := i2Dig(tpl, "Resources").(map[string]any)
+	res := dig(tpl, "Resources").(map[string]any)
 	key := func(logical string) string {
-		v, _ := i2Dig(res, logical, "Properties", "Code", "S3Key").(string)
+		v, _ := dig(res, logical, "Properties", "Code", "S3Key").(string)
 		return v
 	}
 	if k := key("SoloLambdaFunction"); !strings.HasSuffix(k, "/mod_solo-basic-dev-solo.zip") {
@@ -237,11 +237,11 @@ func TestIssue2IndividuallyFunctionLevel(t *testing.T) {
 	if k := key("NodeLambdaFunction"); !strings.HasSuffix(k, "/node.zip") {
 		t.Errorf("NodeLambdaFunction S3Key = %q", k)
 	}
-	if img, _ := i2Dig(res, "ImgLambdaFunction", "Properties", "Code", "ImageUri").(string); !strings.Contains(img, "@sha256:") {
+	if img, _ := dig(res, "ImgLambdaFunction", "Properties", "Code", "ImageUri").(string); !strings.Contains(img, "@sha256:") {
 		t.Errorf("ImgLambdaFunction ImageUri = %q", img)
 	}
 	st := i2ServiceState(t, s)
-	if p := i2Dig(st, "service", "functions", "img", "package"); p != nil {
+	if p := dig(st, "service", "functions", "img", "package"); p != nil {
 		if m, ok := p.(map[string]any); ok && m["artifact"] != nil {
 			t.Errorf("the image function got an artifact: %v", m["artifact"])
 		}
@@ -301,7 +301,7 @@ func TestIssue2PrebuiltArtifact(t *testing.T) {
 		if art := i2ReadProbe(t, probe, "package.json").Service; filepath.Clean(art) != cp {
 			t.Errorf("run %d: service.package.artifact = %q, want %s", run, art, cp)
 		}
-		if art, _ := i2Dig(i2ServiceState(t, s), "package", "artifact").(string); art != "app.zip" {
+		if art, _ := dig(i2ServiceState(t, s), "package", "artifact").(string); art != "app.zip" {
 			t.Errorf("run %d: serverless-state.json package.artifact = %q, want app.zip (found in .serverless by deploy --package)", run, art)
 		}
 		dir := Unzip(t, cp)

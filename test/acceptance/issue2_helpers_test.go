@@ -217,27 +217,7 @@ func i2CacheEntries(t testing.TB, root string) []string {
 // i2ServiceState reads .serverless/serverless-state.json (what `sls deploy --package` would use).
 func i2ServiceState(t testing.TB, s *Service) map[string]any {
 	t.Helper()
-	data, err := os.ReadFile(s.Path(".serverless/serverless-state.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st map[string]any
-	if err := json.Unmarshal(data, &st); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
-// i2Dig walks nested maps by keys.
-func i2Dig(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
+	return readJSON(t, s.Path(".serverless/serverless-state.json"))
 }
 
 // i2NeedNetwork skips the test when the public index cannot be reached, except in CI where that

@@ -49,7 +49,7 @@ func TestModesDifferentialZipSlim(t *testing.T) {
 		}
 		files[s.Plugin] = modesFiles(t, modesNestedZip(t, s.Artifact(), ".requirements.zip"), "")
 	}
-	modesCompareRequirements(t, ".requirements.zip (zip + slim)", files[Ours], files[Original])
+	compareRequirementFiles(t, ".requirements.zip (zip + slim)", files[Ours], files[Original])
 	for _, gone := range []string{"pyreqs_pure/cli.py", "pyreqs_withdeps/__init__.py"} {
 		if _, ok := files[Ours][gone]; ok {
 			t.Errorf("slimPatterns: %s is still in our .requirements.zip", gone)
@@ -67,22 +67,22 @@ func TestModesDifferentialLayer(t *testing.T) {
 	props := map[Plugin]any{}
 	for _, s := range []*Service{ours, original} {
 		files[s.Plugin] = modesFiles(t, s.Path(".serverless/pythonRequirements.zip"), "python/")
-		props[s.Plugin] = modesGet(modesTemplate(t, s), "Resources", "PythonRequirementsLambdaLayer", "Properties")
+		props[s.Plugin] = dig(modesTemplate(t, s), "Resources", "PythonRequirementsLambdaLayer", "Properties")
 		if inj := modesHasPrefix(ZipEntries(t, s.Artifact()), "pyreqs_"); len(inj) > 0 {
 			t.Errorf("%s plugin: requirements in the function artifact: %v", s.Plugin, inj)
 		}
 	}
-	modesCompareRequirements(t, "layer zip", files[Ours], files[Original])
+	compareRequirementFiles(t, "layer zip", files[Ours], files[Original])
 	if _, ok := files[Ours]["layer_vendored.py"]; !ok {
 		t.Errorf("our layer has no vendor file")
 	}
 	for _, k := range []string{"LayerName", "Description", "CompatibleRuntimes"} {
-		o, g := modesGet(props[Ours], k), modesGet(props[Original], k)
+		o, g := dig(props[Ours], k), dig(props[Original], k)
 		if !reflect.DeepEqual(o, g) {
 			t.Errorf("PythonRequirementsLambdaLayer.Properties.%s: ours %s, original %s", k, modesJSON(o), modesJSON(g))
 		}
 	}
-	if got := modesGet(props[Ours], "CompatibleArchitectures"); modesJSON(got) != `["x86_64"]` {
+	if got := dig(props[Ours], "CompatibleArchitectures"); modesJSON(got) != `["x86_64"]` {
 		t.Errorf("our CompatibleArchitectures = %s", modesJSON(got))
 	}
 }

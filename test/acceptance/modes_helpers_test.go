@@ -63,63 +63,6 @@ func modesFiles(t testing.TB, path, prefix string) map[string]string {
 	return out
 }
 
-// modesDocumentedDiff tells whether a requirement file may differ between the plugins because of
-// a deliberate difference documented in README "Differences": the cache's own files
-// (.completed_requirements, the filtered requirements.txt; #4), bytecode (pip runs with
-// --no-compile; #4), and the dist-info RECORD, which lists that bytecode.
-func modesDocumentedDiff(name string) bool {
-	base := name[strings.LastIndex(name, "/")+1:]
-	switch {
-	case name == ".completed_requirements", name == "requirements.txt":
-		return true
-	case strings.Contains(name, "__pycache__/"), strings.HasSuffix(name, ".pyc"):
-		return true
-	case base == "RECORD" && strings.Contains(name, ".dist-info/"):
-		return true
-	}
-	return false
-}
-
-// modesCompareRequirements compares the requirement files of two plugins' archives (path and
-// content), apart from the documented differences.
-func modesCompareRequirements(t testing.TB, what string, ours, original map[string]string) {
-	t.Helper()
-	names := map[string]bool{}
-	for n := range ours {
-		names[n] = true
-	}
-	for n := range original {
-		names[n] = true
-	}
-	sorted := make([]string, 0, len(names))
-	for n := range names {
-		sorted = append(sorted, n)
-	}
-	sort.Strings(sorted)
-	compared := 0
-	for _, n := range sorted {
-		if modesDocumentedDiff(n) {
-			continue
-		}
-		o, inOurs := ours[n]
-		g, inOriginal := original[n]
-		switch {
-		case !inOurs:
-			t.Errorf("%s: %s is in the original's archive, not in ours", what, n)
-		case !inOriginal:
-			t.Errorf("%s: %s is in our archive, not in the original's", what, n)
-		case o != g:
-			t.Errorf("%s: %s differs (ours %s, original %s)", what, n, o[:12], g[:12])
-		default:
-			compared++
-		}
-	}
-	if compared == 0 {
-		t.Errorf("%s: no requirement file in common", what)
-	}
-	t.Logf("%s: %d requirement files identical in both plugins' archives", what, compared)
-}
-
 // modesELF reports whether the zip entry name is an ELF file with a symbol table (unstripped).
 func modesSymtab(t testing.TB, path, name string) bool {
 	t.Helper()
@@ -201,27 +144,7 @@ func modesRunZipped(t testing.TB, artifact, code string) (stdout, extracted stri
 // modesTemplate reads .serverless/cloudformation-template-update-stack.json.
 func modesTemplate(t testing.TB, s *Service) map[string]any {
 	t.Helper()
-	data, err := os.ReadFile(s.Path(".serverless/cloudformation-template-update-stack.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tpl map[string]any
-	if err := json.Unmarshal(data, &tpl); err != nil {
-		t.Fatal(err)
-	}
-	return tpl
-}
-
-// modesGet walks a decoded JSON document by keys.
-func modesGet(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
+	return readJSON(t, s.Path(".serverless/cloudformation-template-update-stack.json"))
 }
 
 // modesJSON renders v compactly, for comparisons and messages.

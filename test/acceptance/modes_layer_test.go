@@ -51,8 +51,8 @@ func TestModesLayer(t *testing.T) {
 	}
 
 	tpl := modesTemplate(t, s)
-	layer := modesGet(tpl, "Resources", "PythonRequirementsLambdaLayer")
-	if typ := modesGet(layer, "Type"); typ != "AWS::Lambda::LayerVersion" {
+	layer := dig(tpl, "Resources", "PythonRequirementsLambdaLayer")
+	if typ := dig(layer, "Type"); typ != "AWS::Lambda::LayerVersion" {
 		t.Fatalf("PythonRequirementsLambdaLayer: %s", modesJSON(layer))
 	}
 	wantProps := map[string]any{
@@ -62,14 +62,14 @@ func TestModesLayer(t *testing.T) {
 		"CompatibleArchitectures": []any{"x86_64"},
 	}
 	for k, v := range wantProps {
-		if got := modesGet(layer, "Properties", k); !reflect.DeepEqual(got, v) {
+		if got := dig(layer, "Properties", k); !reflect.DeepEqual(got, v) {
 			t.Errorf("PythonRequirementsLambdaLayer.Properties.%s = %s, want %s", k, modesJSON(got), modesJSON(v))
 		}
 	}
-	if got := modesGet(tpl, "Resources", "HelloLambdaFunction", "Properties", "Layers"); modesJSON(got) != `[{"Ref":"PythonRequirementsLambdaLayer"}]` {
+	if got := dig(tpl, "Resources", "HelloLambdaFunction", "Properties", "Layers"); modesJSON(got) != `[{"Ref":"PythonRequirementsLambdaLayer"}]` {
 		t.Errorf("HelloLambdaFunction layers = %s", modesJSON(got))
 	}
-	hash := modesGet(tpl, "Outputs", "PythonRequirementsLambdaLayerHash", "Value")
+	hash := dig(tpl, "Outputs", "PythonRequirementsLambdaLayerHash", "Value")
 
 	// The layer zip is the cache entry's .pyreqs/layer.zip, linked into .serverless.
 	entry, err := filepath.EvalSymlinks(s.Path(".serverless/requirements"))
@@ -98,7 +98,7 @@ func TestModesLayer(t *testing.T) {
 	if modesSHA(t, fnZip) != fnSum {
 		t.Errorf("re-packaging an unchanged service changed %s", filepath.Base(fnZip))
 	}
-	if got := modesGet(modesTemplate(t, s), "Outputs", "PythonRequirementsLambdaLayerHash", "Value"); got != hash {
+	if got := dig(modesTemplate(t, s), "Outputs", "PythonRequirementsLambdaLayerHash", "Value"); got != hash {
 		t.Errorf("PythonRequirementsLambdaLayerHash changed: %v, then %v", hash, got)
 	}
 
@@ -113,16 +113,16 @@ func TestModesLayer(t *testing.T) {
 	s.SetConfig("custom.pythonRequirements.noDeploy", []string{"pyreqs.pure"})
 	s.MustSls("package")
 	tpl = modesTemplate(t, s)
-	layer = modesGet(tpl, "Resources", "PythonRequirementsLambdaLayer")
+	layer = dig(tpl, "Resources", "PythonRequirementsLambdaLayer")
 	for k, v := range map[string]any{
 		"LayerName": "custom-deps", "Description": "Shared dependencies", "LicenseInfo": "MIT",
 		"CompatibleRuntimes": []any{"python3.11", "python3.12"}, "CompatibleArchitectures": []any{"x86_64"},
 	} {
-		if got := modesGet(layer, "Properties", k); !reflect.DeepEqual(got, v) {
+		if got := dig(layer, "Properties", k); !reflect.DeepEqual(got, v) {
 			t.Errorf("layer object: Properties.%s = %s, want %s", k, modesJSON(got), modesJSON(v))
 		}
 	}
-	if p := modesGet(tpl, "Resources", "PythonRequirementsWildLambdaLayerPermission", "Properties", "Principal"); p != "*" {
+	if p := dig(tpl, "Resources", "PythonRequirementsWildLambdaLayerPermission", "Properties", "Principal"); p != "*" {
 		t.Errorf("allowedAccounts ['*']: no PythonRequirementsWildLambdaLayerPermission (%v)", p)
 	}
 	entries = ZipEntries(t, layerZip)
@@ -151,7 +151,7 @@ func TestModesLayer(t *testing.T) {
 	if got := modesSHA(t, layerZip); got != layerSum {
 		t.Errorf("layer-only service: pythonRequirements.zip differs from the first run's")
 	}
-	if typ := modesGet(modesTemplate(t, s), "Resources", "PythonRequirementsLambdaLayer", "Type"); typ != "AWS::Lambda::LayerVersion" {
+	if typ := dig(modesTemplate(t, s), "Resources", "PythonRequirementsLambdaLayer", "Type"); typ != "AWS::Lambda::LayerVersion" {
 		t.Errorf("layer-only service: no PythonRequirementsLambdaLayer in the template")
 	}
 	if modesExists(fnZip) {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -87,55 +86,6 @@ func srcRequirementFiles(t testing.TB, s *Service, zipPath string) map[string]st
 		out[name] = e.SHA256
 	}
 	return out
-}
-
-// srcDocumentedDiff tells whether a requirement file may differ between the plugins because of a
-// difference documented in README "Differences": the cache's own files (#4), bytecode (#4) and
-// the dist-info RECORD that lists the bytecode.
-func srcDocumentedDiff(name string) bool {
-	base := name[strings.LastIndex(name, "/")+1:]
-	return name == ".completed_requirements" || name == "requirements.txt" ||
-		strings.Contains(name, "__pycache__/") || strings.HasSuffix(name, ".pyc") ||
-		base == "RECORD" && strings.Contains(name, ".dist-info/")
-}
-
-// srcCompare compares the requirement files of our artifact and the original's, apart from the
-// documented differences, and returns how many files were compared.
-func srcCompare(t testing.TB, what string, ours, original map[string]string) int {
-	t.Helper()
-	names := map[string]bool{}
-	for n := range ours {
-		names[n] = true
-	}
-	for n := range original {
-		names[n] = true
-	}
-	sorted := make([]string, 0, len(names))
-	for n := range names {
-		if !srcDocumentedDiff(n) {
-			sorted = append(sorted, n)
-		}
-	}
-	sort.Strings(sorted)
-	compared := 0
-	for _, n := range sorted {
-		o, inOurs := ours[n]
-		g, inOriginal := original[n]
-		switch {
-		case !inOurs:
-			t.Errorf("%s: %s is in the original's artifact, not in ours", what, n)
-		case !inOriginal:
-			t.Errorf("%s: %s is in our artifact, not in the original's", what, n)
-		case o != g:
-			t.Errorf("%s: %s differs (ours %s, original %s)", what, n, o[:12], g[:12])
-		default:
-			compared++
-		}
-	}
-	if compared == 0 {
-		t.Errorf("%s: no requirement file in common", what)
-	}
-	return compared
 }
 
 // srcPathWithout is PATH without the folders that hold any of the named programs (and without

@@ -89,8 +89,7 @@ func TestSourcesPoetryDifferential(t *testing.T) {
 	}
 	ours, original := services[0], services[1]
 	srcAssertPackages(t, ours.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure", "pyreqs_native"}, []string{"pyreqs_sdistonly"})
-	n := srcCompare(t, "poetry", srcRequirementFiles(t, ours, ours.Artifact()), srcRequirementFiles(t, original, original.Artifact()))
-	t.Logf("poetry: %d requirement files identical in both artifacts", n)
+	compareRequirementFiles(t, "poetry", srcRequirementFiles(t, ours, ours.Artifact()), srcRequirementFiles(t, original, original.Artifact()))
 }
 
 // TestSourcesPoetryIndividually packages testdata/services/poetry-individually: each module is
