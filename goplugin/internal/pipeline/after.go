@@ -236,8 +236,7 @@ func (r *run) isFrameworkArtifact(p string) bool {
 
 // requirementInputs returns the packed requirements of a module (nothing when it has none).
 func (r *run) requirementInputs(module, root string) []archive.Input {
-	link := dotServerless(r.svcDir, module, "requirements")
-	dir, err := filepath.EvalSymlinks(link)
+	dir, err := r.builtEntry(module)
 	if err != nil {
 		return nil
 	}

@@ -176,11 +176,19 @@ func (r *run) installUnits(ctx context.Context, us []*unit) error {
 		return err
 	}
 	for _, t := range todo {
+		// The pointer file is what the after phase reads; the link is for people and tools.
+		if err := writeFileAtomic(entryPointer(r.svcDir, t.u.Module), []byte(t.u.Dir+"\n")); err != nil {
+			return err
+		}
 		if t.u.Dir == t.u.LinkPath {
 			continue
 		}
 		if err := symlinkAtomic(t.u.Dir, t.u.LinkPath); err != nil {
-			return fmt.Errorf("linking %s: %w", r.rel(t.u.LinkPath), err)
+			if r.d.GOOS != "windows" {
+				return fmt.Errorf("linking %s: %w", r.rel(t.u.LinkPath), err)
+			}
+			// Symlinks need Developer Mode on Windows; packaging does not depend on the link.
+			r.emit.Verbose(fmt.Sprintf("Could not link %s to the cache (%v); packaging goes on without it", r.rel(t.u.LinkPath), err))
 		}
 	}
 	if useCache && r.opts.StaticCacheMaxVersions > 0 {
@@ -271,6 +279,23 @@ func writeAtomic(p string, r io.Reader) error {
 		os.Remove(f.Name())
 	}
 	return err
+}
+
+// entryPointer is the file in .serverless that names the folder a unit's requirements were built in.
+func entryPointer(svcDir, module string) string {
+	return dotServerless(svcDir, module, ".pyreqs-entry")
+}
+
+// builtEntry returns the folder holding a module's installed requirements: the one named by its
+// pointer file, or (for a .serverless written by an older version) the target of its link.
+func (r *run) builtEntry(module string) (string, error) {
+	if b, err := os.ReadFile(entryPointer(r.svcDir, module)); err == nil {
+		dir := strings.TrimSpace(string(b))
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			return dir, nil
+		}
+	}
+	return filepath.EvalSymlinks(dotServerless(r.svcDir, module, "requirements"))
 }
 
 // symlinkAtomic points link at target, replacing whatever link was (a link, file or folder).

@@ -39,6 +39,7 @@ func (r *run) clean() error {
 	for _, m := range sortedKeys(modules) {
 		add(dotServerless(r.svcDir, m, "requirements"))
 		add(dotServerless(r.svcDir, m, "requirements.txt"))
+		add(entryPointer(r.svcDir, m))
 		dir := filepath.Join(r.svcDir, filepath.FromSlash(m))
 		add(filepath.Join(dir, ".requirements.zip"))
 		if r.opts.CleanupZipHelper {

@@ -225,7 +225,7 @@ func (r *run) writeLayer(ctx context.Context, dst string, reqInputs []archive.In
 // cachedLayer returns the cached requirements layer zip of the service-root entry, building it
 // when missing. The name covers noDeploy, the only setting outside the cache key that changes it.
 func (r *run) cachedLayer(ctx context.Context, reqInputs []archive.Input) (string, error) {
-	entry, err := filepath.EvalSymlinks(dotServerless(r.svcDir, ".", "requirements"))
+	entry, err := r.builtEntry(".")
 	if err != nil {
 		return "", err
 	}

@@ -447,3 +447,31 @@ func TestNoDeploySurvivesSlim(t *testing.T) {
 		}
 	}
 }
+
+// On Windows without Developer Mode the .serverless/requirements link cannot be made; the after
+// phase finds the built requirements through the pointer file instead.
+func TestInjectWithoutTheLink(t *testing.T) {
+	s := newSvc(t)
+	fp := &fakePython{}
+	if _, _, err := runPhase(t, s, protocol.PhaseBefore, fp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(s.dir, ".serverless", "requirements")); err != nil {
+		t.Fatal(err)
+	}
+	art := filepath.Join(s.dir, ".serverless", "svc.zip")
+	frameworkZip(t, art, map[string]string{"handler.py": "x"})
+	s.functions["hello"].Package = &protocol.Package{Artifact: art}
+	if _, _, err := runPhase(t, s, protocol.PhaseAfter, fp); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := zipNames(t, art)["flask/__init__.py"]; !ok {
+		t.Error("requirements were not injected without the link")
+	}
+	if _, _, err := runPhase(t, s, protocol.PhaseClean, fp); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, ".serverless", ".pyreqs-entry")); !os.IsNotExist(err) {
+		t.Error("clean left the pointer file")
+	}
+}
