@@ -3,8 +3,8 @@ package size
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 )
 
 // TextOptions control WriteText.
@@ -14,52 +14,47 @@ type TextOptions struct {
 }
 
 // WriteText writes the report as text tables: per function its sizes against the limits, per
-// artifact (function zip or layer) its packages by unzipped size, then the cache explanations.
+// artifact (function zip or layer) its packages by unzipped size, then the messages and the
+// cache explanations.
 func (d *Document) WriteText(w io.Writer, o TextOptions) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	lim := d.Limits
-	fmt.Fprintln(tw, "function\tzipped\tof direct upload\tunzipped + layers\tof limit\tlayers\tverdict\t")
+	rows := [][]string{{"function", "zipped", "of direct upload", "unzipped + layers", "of limit", "layers", "verdict"}}
 	for _, f := range d.Functions {
 		layers := fmt.Sprintf("%d/%d", f.LayerCount, lim.Layers)
-		if f.UnknownLayers > 0 {
-			layers += fmt.Sprintf(" (%d by ARN)", f.UnknownLayers)
-		}
 		unz := MB(f.Unzipped)
 		if f.UnknownLayers > 0 {
+			layers += fmt.Sprintf(" (%d by ARN)", f.UnknownLayers)
 			unz = ">= " + unz
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", f.Name, MB(f.Zipped), Percent(f.Zipped, lim.Zipped),
-			unz, Percent(f.Unzipped, lim.Unzipped), layers, f.Level)
+		rows = append(rows, []string{f.Name, MB(f.Zipped), Percent(f.Zipped, lim.Zipped), unz, Percent(f.Unzipped, lim.Unzipped), layers, string(f.Level)})
 	}
-	fmt.Fprintf(tw, "limits\t\t%s\t\t%s\t%d\t\t\n", MB(lim.Zipped), MB(lim.Unzipped), lim.Layers)
-	if err := tw.Flush(); err != nil {
+	rows = append(rows, []string{"limits", "", MB(lim.Zipped), "", MB(lim.Unzipped), strconv.Itoa(lim.Layers), ""})
+	if err := writeTable(w, "", 1, rows); err != nil {
 		return err
 	}
 	for _, a := range d.Artifacts {
-		fmt.Fprintf(w, "\n%s %s: %s zipped, %s unzipped (%s bytes), %d files\n", a.Kind, a.Name, MB(a.Zipped), MB(a.Unzipped), Commas(a.Unzipped), a.Files)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "  package\tversion\tfiles\tunzipped\tbytes\tshare\t")
-		rest := Package{}
+		fmt.Fprintf(w, "\n%s %s: %s zipped, %s unzipped (%s bytes), %d %s\n", a.Kind, a.Name, MB(a.Zipped), MB(a.Unzipped),
+			Commas(a.Unzipped), a.Files, plural(a.Files, "file", "files"))
+		rows := [][]string{{"package", "version", "files", "unzipped", "bytes", "share"}}
+		var restN, restFiles int
+		var restBytes int64
 		for i, p := range a.Packages {
 			if o.Top > 0 && i >= o.Top {
-				rest.Files++
-				rest.Bytes += p.Bytes
+				restN++
+				restFiles += p.Files
+				restBytes += p.Bytes
 				continue
 			}
 			name := p.Name
 			if p.Kind == "folder" {
 				name += "/"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\t%.1f%%\t\n", name, p.Version, p.Files, MB(p.Bytes), Commas(p.Bytes), p.Share*100)
+			rows = append(rows, []string{name, p.Version, strconv.Itoa(p.Files), MB(p.Bytes), Commas(p.Bytes), share(p.Bytes, a.Unzipped)})
 		}
-		if rest.Files > 0 {
-			share := 0.0
-			if a.Unzipped > 0 {
-				share = float64(rest.Bytes) / float64(a.Unzipped) * 100
-			}
-			fmt.Fprintf(tw, "  (%d more)\t\t\t%s\t%s\t%.1f%%\t\n", rest.Files, MB(rest.Bytes), Commas(rest.Bytes), share)
+		if restN > 0 {
+			rows = append(rows, []string{fmt.Sprintf("(%d more)", restN), "", strconv.Itoa(restFiles), MB(restBytes), Commas(restBytes), share(restBytes, a.Unzipped)})
 		}
-		if err := tw.Flush(); err != nil {
+		if err := writeTable(w, "  ", 2, rows); err != nil {
 			return err
 		}
 	}
@@ -72,4 +67,11 @@ func (d *Document) WriteText(w io.Writer, o TextOptions) error {
 		fmt.Fprintf(w, "\n%s: %s\n", c.Requirements, c.Text())
 	}
 	return nil
+}
+
+func share(n, of int64) string {
+	if of <= 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(n)*100/float64(of), 'f', 1, 64) + "%"
 }
