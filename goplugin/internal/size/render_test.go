@@ -175,7 +175,7 @@ func TestWriteText(t *testing.T) {
 		`(?m)^\s*function\s+zipped\s+of direct upload\s+unzipped \+ layers\s+of limit\s+layers\s+verdict`,
 		`(?m)^\s*worker\s+\d+ B\s+0%\s+>= [\d.]+ MB\s+\d+%\s+2/5 \(1 by ARN\)`,
 		`(?m)^\s*limits\s+50\.0 MB\s+8\.0 MB\s+5`,
-		`(?m)^function \.serverless/api\.zip: [\d.]+ MB zipped, [\d.]+ MB unzipped \([\d,]+ bytes\), 32 files$`,
+		`(?m)^function \.serverless/api\.zip: [\d.]+ KB zipped, [\d.]+ MB unzipped \([\d,]+ bytes\), 32 files$`,
 		`(?m)^\s+numpy\s+1\.26\.4\s+6\s+[\d.]+ MB\s+[\d,]+\s+[\d.]+%$`,
 		`(?m)^\s+\(\d+ more\)`,
 		`(?m)^\.serverless/requirements\.txt: static cache miss: .*\n\s+slim: # slim: false`,
