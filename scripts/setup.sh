@@ -10,9 +10,12 @@
 #   build          `npm run build` (bin/pyreqs), skipped while scripts/build.sh does not exist
 #   docker         only when PYREQS_SETUP_DOCKER=1 or CI=true: docker.io + debootstrap from apt,
 #                  a running dockerd, and the local image pyreqs-test/python:bookworm
+#   chromium       only when PYREQS_SETUP_CHROMIUM=1 or CI=true: Debian's chromium, for the
+#                  headless test of the HTML size report
 #
 # Environment: PYREQS_PYTHON (interpreter for the venv, default python3.11),
-# PYREQS_SETUP_DOCKER=1, PYREQS_SETUP_SKIP_BUILD=1 (test.sh builds on its own terms), CI=true.
+# PYREQS_SETUP_DOCKER=1, PYREQS_SETUP_SKIP_BUILD=1 (test.sh builds on its own terms), CI=true,
+# PYREQS_SETUP_CHROMIUM=1.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -193,6 +196,21 @@ docker_packages() {
 	STEP_STATUS="installed ${need[*]}"
 }
 
+chromium_package() {
+	if command -v chromium >/dev/null 2>&1; then
+		STEP_STATUS="present ($(chromium --version 2>/dev/null | head -n 1))"
+		return 0
+	fi
+	local sudo=()
+	[[ $(id -u) -eq 0 ]] || sudo=(sudo)
+	run_logged apt-get-chromium "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive bash -c \
+		"apt-get update && apt-get install -y --no-install-recommends chromium" || {
+		STEP_STATUS="apt-get install chromium failed (see .tools/logs/apt-get-chromium.log)"
+		return 1
+	}
+	STEP_STATUS="installed ($(chromium --version 2>/dev/null | head -n 1))"
+}
+
 docker_daemon() {
 	if docker info >/dev/null 2>&1; then
 		STEP_STATUS="running (server $(docker version --format '{{.Server.Version}}' 2>/dev/null))"
@@ -239,5 +257,8 @@ if [[ ${PYREQS_SETUP_DOCKER:-} == 1 || ${CI:-} == true ]]; then
 	step "docker image" docker_image
 else
 	printf 'setup: %-14s %s\n' docker "skipped (set PYREQS_SETUP_DOCKER=1 or CI=true)"
+fi
+if [[ ${PYREQS_SETUP_CHROMIUM:-} == 1 || ${CI:-} == true ]]; then
+	step chromium chromium_package
 fi
 printf 'setup: %-14s ready in %ss\n' total "$(secs "$SETUP_START" "$(now_ms)")"
