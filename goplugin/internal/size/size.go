@@ -163,7 +163,7 @@ func MeasureZip(z Zip) (*Artifact, error) {
 	if z.Layer {
 		kind = "layer"
 	}
-	a := &Artifact{Name: z.display(), Kind: kind}
+	a := &Artifact{Name: z.display(), Kind: kind, Packages: []Package{}}
 	fi, err := os.Stat(z.Path)
 	if err != nil {
 		return nil, err

@@ -153,3 +153,18 @@ func TestMeasureErrorNamesTheZip(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestMeasureEmptyZip(t *testing.T) {
+	p := writeZip(t, filepath.Join(t.TempDir(), "empty.zip"), []file{{Name: "dir/"}})
+	r, err := Measure([]Function{{Name: "f", Artifact: Zip{Path: p}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := r.Artifacts[0]
+	if a.Files != 0 || a.Unzipped != 0 || a.Packages == nil || len(a.Packages) != 0 {
+		t.Fatalf("empty zip = %+v", a)
+	}
+	if v := Check(r, Options{}); v[0].Level != OK {
+		t.Fatalf("verdict = %+v", v)
+	}
+}
