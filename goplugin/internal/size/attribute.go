@@ -63,10 +63,16 @@ func (o *owners) claimFile(rel string, p *Package) {
 		return
 	}
 	o.file[rel] = p
-	top, _, _ := strings.Cut(rel, "/")
+	top, _, isDir := strings.Cut(rel, "/")
+	if isDir && sharedDirs[top] {
+		return // folders several distributions write into: their RECORD lines decide
+	}
 	o.claimTop(top, p)
 	o.claimTop(moduleName(top), p)
 }
+
+// sharedDirs are top-level folders that hold files of many distributions.
+var sharedDirs = map[string]bool{"__pycache__": true, "bin": true}
 
 // metaDir splits "<name>-<version>.dist-info" (or .egg-info) into name and version.
 func metaDir(top string) (name, version string, ok bool) {
@@ -223,6 +229,9 @@ func (o *owners) owner(rel string) *Package {
 		return p
 	}
 	top, _, _ := strings.Cut(rel, "/")
+	if top == "__pycache__" { // __pycache__/six.cpython-312.pyc belongs to six.py's owner
+		return o.top[moduleName(path.Base(rel))]
+	}
 	if p := o.top[top]; p != nil {
 		return p
 	}

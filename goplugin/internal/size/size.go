@@ -111,7 +111,17 @@ type Report struct {
 }
 
 // Artifact returns the measured artifact called name, or nil.
-func (r *Report) Artifact(name string) *Artifact { return r.byName[name] }
+func (r *Report) Artifact(name string) *Artifact {
+	if a, ok := r.byName[name]; ok {
+		return a
+	}
+	for _, a := range r.Artifacts { // a Report built by hand or decoded from JSON
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
 
 // Measure measures every function's artifact and layers. A zip shared by several functions (a
 // service packaged as one artifact, a shared layer) is read once.

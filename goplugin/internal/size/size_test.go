@@ -15,6 +15,8 @@ func TestMeasureAttributesEntriesToDistributions(t *testing.T) {
 		// bytecode compiled after install is not in RECORD: it follows its folder
 		[]file{{Name: "requests/__pycache__/api.cpython-312.pyc", Data: kb(3)}},
 		dist("six", "1.16.0", file{Name: "six.py", Data: kb(4)}),
+		// a top-level __pycache__ holds bytecode of single-module distributions
+		[]file{{Name: "__pycache__/six.cpython-312.pyc", Data: kb(2)}},
 		// a namespace folder shared by two distributions: RECORD lines decide
 		dist("google-auth", "2.0.0", file{Name: "google/auth/__init__.py", Data: kb(7)}),
 		dist("googleapis-common-protos", "1.60.0", file{Name: "google/api/http.py", Data: kb(6)}),
@@ -55,6 +57,9 @@ func TestMeasureAttributesEntriesToDistributions(t *testing.T) {
 	}
 	if np := findPkg(t, a, "numpy"); np.Bytes < 58*1024 || np.Tests != 8*1024 {
 		t.Fatalf("numpy = %+v: want its .libs folder and 8 KB of tests", np)
+	}
+	if six := findPkg(t, a, "six"); six.Files != 4 || six.Slimmable < 2*1024 {
+		t.Fatalf("six = %+v: want six.py, its .pyc, METADATA and RECORD", six)
 	}
 	if ga := findPkg(t, a, "google-auth"); ga.Version != "2.0.0" || ga.Bytes < 7*1024 || ga.Bytes > 8*1024 {
 		t.Fatalf("google-auth = %+v", ga)
