@@ -92,14 +92,34 @@ type BuildFunc func(ctx context.Context, tmp string) error
 // lock on root/name.lock while checking and building, so concurrent runs build once. hit reports
 // whether a complete entry was already there. A hit refreshes the folder's mtime (for pruning).
 func Ensure(ctx context.Context, root, name string, build BuildFunc) (dir string, hit bool, err error) {
+	return EnsureVerified(ctx, root, name, build, nil)
+}
+
+// EnsureVerified is Ensure with a report of damaged entries: an entry whose marker does not match
+// its content (see Verify) is treated as a miss and rebuilt, and onDamaged (when not nil) is told
+// why, once. Leftovers of killed builds of the same entry are reclaimed while the lock is held (a
+// live build holds that lock for as long as its temporary folder exists).
+func EnsureVerified(ctx context.Context, root, name string, build BuildFunc, onDamaged func(*DamagedError)) (dir string, hit bool, err error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return "", false, err
 	}
 	dir = filepath.Join(root, name)
+	reported := false
+	report := func(err error) {
+		var de *DamagedError
+		if !reported && onDamaged != nil && errors.As(err, &de) {
+			onDamaged(de)
+			reported = true
+		}
+	}
 	if Complete(dir) {
-		now := time.Now()
-		_ = os.Chtimes(dir, now, now)
-		return dir, true, nil
+		verr := Verify(dir)
+		if verr == nil {
+			now := time.Now()
+			_ = os.Chtimes(dir, now, now)
+			return dir, true, nil
+		}
+		report(verr)
 	}
 	lock := flock.New(filepath.Join(root, name+".lock"))
 	locked, err := lock.TryLockContext(ctx, 100*time.Millisecond)
@@ -109,22 +129,78 @@ func Ensure(ctx context.Context, root, name string, build BuildFunc) (dir string
 	if !locked {
 		return "", false, ctx.Err()
 	}
-	defer func() {
-		_ = lock.Unlock()
-		_ = os.Remove(lock.Path()) // best effort: a waiting process re-creates it
-	}()
+	// The lock file stays: removing it would let a process waiting on the old file and one
+	// creating a new file both hold "the" lock.
+	defer func() { _ = lock.Unlock() }()
+	reclaimStale(root, name)
 	if Complete(dir) { // another process finished it while we waited
-		return dir, true, nil
+		verr := Verify(dir)
+		if verr == nil {
+			return dir, true, nil
+		}
+		report(verr)
 	}
 	if err := Replace(ctx, dir, func(ctx context.Context, tmp string) error {
 		if err := build(ctx, tmp); err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(tmp, Marker), nil, 0o644)
+		return writeManifest(tmp)
 	}); err != nil {
 		return "", false, err
 	}
 	return dir, false, nil
+}
+
+// reclaimStale removes the temporary folders that builds or removals of entry name left behind
+// when they were killed. The caller holds the entry's lock, so none of them belongs to a live run.
+func reclaimStale(root, name string) int {
+	des, err := os.ReadDir(root)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, de := range des {
+		if entryOfTemp(de.Name()) != name {
+			continue
+		}
+		if os.RemoveAll(filepath.Join(root, de.Name())) == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// entryOfTemp returns the entry name a temporary folder belongs to (".tmp-<name>-<random>",
+// ".tmp-<name>-<random>.old", ".tmp-del-<name>"), or "" for any other name.
+func entryOfTemp(n string) string {
+	rest, ok := strings.CutPrefix(n, tmpPrefix)
+	if !ok {
+		return ""
+	}
+	rest = strings.TrimPrefix(rest, "del-")
+	i := strings.Index(rest, Suffix)
+	if i < 0 {
+		return ""
+	}
+	name := rest[:i+len(Suffix)]
+	if after := rest[i+len(Suffix):]; after != "" && !strings.HasPrefix(after, "-") {
+		return "" // e.g. the download cache's own temporary names
+	}
+	return name
+}
+
+// Busy reports whether a live run holds the lock of entry name in root.
+func Busy(root, name string) bool {
+	lock := flock.New(filepath.Join(root, name+".lock"))
+	ok, err := lock.TryLock()
+	if err != nil {
+		return false
+	}
+	if !ok {
+		return true
+	}
+	_ = lock.Unlock()
+	return false
 }
 
 // Replace builds a folder in a temporary sibling of dir and renames it over dir (removing any old
@@ -236,6 +312,7 @@ type CleanResult struct {
 	Entries  int  // static cache entries
 	Download bool // the download cache
 	Other    int  // layer zips, locks and leftovers of interrupted runs
+	Busy     int  // leftovers and locks of entries that a live run is building (kept)
 }
 
 // Clean removes this plugin's own files from root: static entries (*_slspyc), layer zip caches
@@ -267,8 +344,26 @@ func Clean(root string, withDownload bool) (CleanResult, error) {
 				return res, err
 			}
 			res.Entries++
-		case strings.HasSuffix(n, Suffix+".zip"), strings.HasSuffix(n, Suffix+".lock"),
-			strings.HasPrefix(n, tmpPrefix) && strings.Contains(n, Suffix):
+		case strings.HasPrefix(n, tmpPrefix) && entryOfTemp(n) != "":
+			// A killed build's leftover, unless a live run still builds that entry.
+			if Busy(root, entryOfTemp(n)) {
+				res.Busy++
+				continue
+			}
+			if err := os.RemoveAll(p); err != nil {
+				return res, err
+			}
+			res.Other++
+		case strings.HasSuffix(n, Suffix+".lock"):
+			if Busy(root, strings.TrimSuffix(n, ".lock")) {
+				res.Busy++
+				continue
+			}
+			if err := os.RemoveAll(p); err != nil {
+				return res, err
+			}
+			res.Other++
+		case strings.HasSuffix(n, Suffix+".zip"):
 			if err := os.RemoveAll(p); err != nil {
 				return res, err
 			}
