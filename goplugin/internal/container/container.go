@@ -45,6 +45,7 @@ type API interface {
 	ContainerStop(ctx context.Context, id string, options client.ContainerStopOptions) (client.ContainerStopResult, error)
 	CopyFromContainer(ctx context.Context, id string, options client.CopyFromContainerOptions) (client.CopyFromContainerResult, error)
 	ContainerRemove(ctx context.Context, id string, options client.ContainerRemoveOptions) (client.ContainerRemoveResult, error)
+	ContainerList(ctx context.Context, options client.ContainerListOptions) (client.ContainerListResult, error)
 	DaemonHost() string
 	Close() error
 }
@@ -156,7 +157,11 @@ func (e *Engine) Rootless() bool { return e.rootless }
 func (e *Engine) Session() string { return e.session }
 
 func (e *Engine) labels() map[string]string {
-	return map[string]string{LabelTool: "1", LabelSession: e.session, LabelService: e.service}
+	l := map[string]string{LabelTool: "1", LabelSession: e.session, LabelService: e.service}
+	for k, v := range ownerLabels() {
+		l[k] = v
+	}
+	return l
 }
 
 // NormalizeArch turns the architecture names of Lambda (x86_64, arm64), the engine (x86_64,
