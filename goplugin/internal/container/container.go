@@ -28,6 +28,7 @@ import (
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/registryauth"
 )
 
 // API is the part of the Docker Engine API client used here; *client.Client implements it.
@@ -87,6 +88,7 @@ type Engine struct {
 	rootless bool   // the engine runs rootless: container root is the invoking user
 	session  string
 	service  string
+	auth     registryauth.Resolver // registry credentials for pulls and builds
 
 	mu     sync.Mutex
 	images map[string]*once // pulls and builds, once per image and platform

@@ -31,6 +31,7 @@ type fakeAPI struct {
 	pullErr  error  // returned by ImagePull itself
 	pullBody string // NDJSON stream of the pull
 	pulls    int
+	pullOpts client.ImagePullOptions
 
 	buildBody    string
 	buildContext []byte
@@ -89,10 +90,11 @@ type pullResponse struct{ io.ReadCloser }
 func (pullResponse) JSONMessages(context.Context) iter.Seq2[jsonstream.Message, error] { return nil }
 func (pullResponse) Wait(context.Context) error                                        { return nil }
 
-func (f *fakeAPI) ImagePull(ctx context.Context, ref string, _ client.ImagePullOptions) (client.ImagePullResponse, error) {
+func (f *fakeAPI) ImagePull(ctx context.Context, ref string, opts client.ImagePullOptions) (client.ImagePullResponse, error) {
 	f.record("pull " + ref)
 	f.mu.Lock()
 	f.pulls++
+	f.pullOpts = opts
 	f.mu.Unlock()
 	if f.pullErr != nil {
 		return nil, f.pullErr
