@@ -92,39 +92,198 @@ type BuildFunc func(ctx context.Context, tmp string) error
 // lock on root/name.lock while checking and building, so concurrent runs build once. hit reports
 // whether a complete entry was already there. A hit refreshes the folder's mtime (for pruning).
 func Ensure(ctx context.Context, root, name string, build BuildFunc) (dir string, hit bool, err error) {
+	return EnsureVerified(ctx, root, name, build, nil)
+}
+
+// EnsureVerified is Ensure with a report of damaged entries (see EnsureOptions.OnDamaged).
+func EnsureVerified(ctx context.Context, root, name string, build BuildFunc, onDamaged func(*DamagedError)) (dir string, hit bool, err error) {
+	dir, how, err := EnsureWith(ctx, root, name, build, EnsureOptions{OnDamaged: onDamaged})
+	return dir, how != Built, err
+}
+
+// Remote is a shared tier behind the local cache (remote.S3 implements it).
+type Remote interface {
+	// Fetch writes the metadata folder of entry name into metaDir on a hit.
+	Fetch(ctx context.Context, name, metaDir string) (bool, error)
+	// Publish uploads the metadata folder of a complete entry.
+	Publish(ctx context.Context, name, metaDir string) error
+	String() string
+}
+
+// EnsureOptions are the optional parts of EnsureWith.
+type EnsureOptions struct {
+	// OnDamaged is told, once, why an entry whose marker does not match its content is rebuilt.
+	OnDamaged func(*DamagedError)
+	// Remote, when set, is asked on a local miss before building, and given every entry built.
+	Remote Remote
+	// Unpack fills a fetched entry's folder from its metadata folder (the packed zip's files);
+	// required with Remote.
+	Unpack BuildFunc
+	// OnRemoteError reports a remote failure ("fetch" or "publish"); the build goes on locally.
+	OnRemoteError func(op string, err error)
+}
+
+// Outcome says where an entry came from.
+type Outcome int
+
+const (
+	// Built means the build function ran.
+	Built Outcome = iota
+	// HitLocal means a complete, verified local entry was used.
+	HitLocal
+	// HitRemote means the entry was fetched from the remote tier; nothing was built.
+	HitRemote
+)
+
+// EnsureWith returns dir (root/name), using a complete local entry, else one from the remote tier,
+// else building it. It holds a file lock on root/name.lock while checking and building, so
+// concurrent runs build once. An entry whose marker does not match its content (see Verify) is a
+// miss: it is rebuilt and reported once through OnDamaged. Leftovers of killed builds of the same
+// entry are reclaimed while the lock is held (a live build holds that lock for as long as its
+// temporary folder exists).
+func EnsureWith(ctx context.Context, root, name string, build BuildFunc, o EnsureOptions) (dir string, how Outcome, err error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", false, err
+		return "", Built, err
 	}
 	dir = filepath.Join(root, name)
+	reported := false
+	report := func(err error) {
+		var de *DamagedError
+		if !reported && o.OnDamaged != nil && errors.As(err, &de) {
+			o.OnDamaged(de)
+			reported = true
+		}
+	}
 	if Complete(dir) {
-		now := time.Now()
-		_ = os.Chtimes(dir, now, now)
-		return dir, true, nil
+		verr := Verify(dir)
+		if verr == nil {
+			now := time.Now()
+			_ = os.Chtimes(dir, now, now)
+			return dir, HitLocal, nil
+		}
+		report(verr)
 	}
 	lock := flock.New(filepath.Join(root, name+".lock"))
 	locked, err := lock.TryLockContext(ctx, 100*time.Millisecond)
 	if err != nil {
-		return "", false, fmt.Errorf("locking cache entry %s: %w", name, err)
+		return "", Built, fmt.Errorf("locking cache entry %s: %w", name, err)
 	}
 	if !locked {
-		return "", false, ctx.Err()
+		return "", Built, ctx.Err()
 	}
-	defer func() {
-		_ = lock.Unlock()
-		_ = os.Remove(lock.Path()) // best effort: a waiting process re-creates it
-	}()
+	// The lock file stays: removing it would let a process waiting on the old file and one
+	// creating a new file both hold "the" lock.
+	defer func() { _ = lock.Unlock() }()
+	reclaimStale(root, name)
 	if Complete(dir) { // another process finished it while we waited
-		return dir, true, nil
+		verr := Verify(dir)
+		if verr == nil {
+			return dir, HitLocal, nil
+		}
+		report(verr)
 	}
+	how = Built
 	if err := Replace(ctx, dir, func(ctx context.Context, tmp string) error {
+		if o.Remote != nil && o.Unpack != nil {
+			hit, err := o.Remote.Fetch(ctx, name, filepath.Join(tmp, MetaDir))
+			if err == nil && hit {
+				err = o.Unpack(ctx, tmp)
+				if err == nil {
+					how = HitRemote
+					return writeManifest(tmp)
+				}
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if o.OnRemoteError != nil {
+					o.OnRemoteError("fetch", err)
+				}
+			}
+			if err := emptyDir(tmp); err != nil { // nothing partial is ever used
+				return err
+			}
+		}
 		if err := build(ctx, tmp); err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(tmp, Marker), nil, 0o644)
+		return writeManifest(tmp)
 	}); err != nil {
-		return "", false, err
+		return "", Built, err
 	}
-	return dir, false, nil
+	if how == Built && o.Remote != nil {
+		if err := o.Remote.Publish(ctx, name, filepath.Join(dir, MetaDir)); err != nil && o.OnRemoteError != nil {
+			o.OnRemoteError("publish", err)
+		}
+	}
+	return dir, how, nil
+}
+
+// emptyDir removes everything inside dir.
+func emptyDir(dir string) error {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, de := range des {
+		if err := os.RemoveAll(filepath.Join(dir, de.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reclaimStale removes the temporary folders that builds or removals of entry name left behind
+// when they were killed. The caller holds the entry's lock, so none of them belongs to a live run.
+func reclaimStale(root, name string) int {
+	des, err := os.ReadDir(root)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, de := range des {
+		if entryOfTemp(de.Name()) != name {
+			continue
+		}
+		if os.RemoveAll(filepath.Join(root, de.Name())) == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// entryOfTemp returns the entry name a temporary folder belongs to (".tmp-<name>-<random>",
+// ".tmp-<name>-<random>.old", ".tmp-del-<name>"), or "" for any other name.
+func entryOfTemp(n string) string {
+	rest, ok := strings.CutPrefix(n, tmpPrefix)
+	if !ok {
+		return ""
+	}
+	rest = strings.TrimPrefix(rest, "del-")
+	i := strings.Index(rest, Suffix)
+	if i < 0 {
+		return ""
+	}
+	name := rest[:i+len(Suffix)]
+	if after := rest[i+len(Suffix):]; after != "" && !strings.HasPrefix(after, "-") {
+		return "" // e.g. the download cache's own temporary names
+	}
+	return name
+}
+
+// Busy reports whether a live run holds the lock of entry name in root.
+func Busy(root, name string) bool {
+	lock := flock.New(filepath.Join(root, name+".lock"))
+	ok, err := lock.TryLock()
+	if err != nil {
+		return false
+	}
+	if !ok {
+		return true
+	}
+	_ = lock.Unlock()
+	return false
 }
 
 // Replace builds a folder in a temporary sibling of dir and renames it over dir (removing any old
@@ -236,6 +395,7 @@ type CleanResult struct {
 	Entries  int  // static cache entries
 	Download bool // the download cache
 	Other    int  // layer zips, locks and leftovers of interrupted runs
+	Busy     int  // leftovers and locks of entries that a live run is building (kept)
 }
 
 // Clean removes this plugin's own files from root: static entries (*_slspyc), layer zip caches
@@ -267,8 +427,26 @@ func Clean(root string, withDownload bool) (CleanResult, error) {
 				return res, err
 			}
 			res.Entries++
-		case strings.HasSuffix(n, Suffix+".zip"), strings.HasSuffix(n, Suffix+".lock"),
-			strings.HasPrefix(n, tmpPrefix) && strings.Contains(n, Suffix):
+		case strings.HasPrefix(n, tmpPrefix) && entryOfTemp(n) != "":
+			// A killed build's leftover, unless a live run still builds that entry.
+			if Busy(root, entryOfTemp(n)) {
+				res.Busy++
+				continue
+			}
+			if err := os.RemoveAll(p); err != nil {
+				return res, err
+			}
+			res.Other++
+		case strings.HasSuffix(n, Suffix+".lock"):
+			if Busy(root, strings.TrimSuffix(n, ".lock")) {
+				res.Busy++
+				continue
+			}
+			if err := os.RemoveAll(p); err != nil {
+				return res, err
+			}
+			res.Other++
+		case strings.HasSuffix(n, Suffix+".zip"):
 			if err := os.RemoveAll(p); err != nil {
 				return res, err
 			}

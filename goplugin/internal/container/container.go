@@ -28,6 +28,7 @@ import (
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/registryauth"
 )
 
 // API is the part of the Docker Engine API client used here; *client.Client implements it.
@@ -45,6 +46,7 @@ type API interface {
 	ContainerStop(ctx context.Context, id string, options client.ContainerStopOptions) (client.ContainerStopResult, error)
 	CopyFromContainer(ctx context.Context, id string, options client.CopyFromContainerOptions) (client.CopyFromContainerResult, error)
 	ContainerRemove(ctx context.Context, id string, options client.ContainerRemoveOptions) (client.ContainerRemoveResult, error)
+	ContainerList(ctx context.Context, options client.ContainerListOptions) (client.ContainerListResult, error)
 	DaemonHost() string
 	Close() error
 }
@@ -86,6 +88,7 @@ type Engine struct {
 	rootless bool   // the engine runs rootless: container root is the invoking user
 	session  string
 	service  string
+	auth     registryauth.Resolver // registry credentials for pulls and builds
 
 	mu     sync.Mutex
 	images map[string]*once // pulls and builds, once per image and platform
@@ -156,7 +159,11 @@ func (e *Engine) Rootless() bool { return e.rootless }
 func (e *Engine) Session() string { return e.session }
 
 func (e *Engine) labels() map[string]string {
-	return map[string]string{LabelTool: "1", LabelSession: e.session, LabelService: e.service}
+	l := map[string]string{LabelTool: "1", LabelSession: e.session, LabelService: e.service}
+	for k, v := range ownerLabels() {
+		l[k] = v
+	}
+	return l
 }
 
 // NormalizeArch turns the architecture names of Lambda (x86_64, arm64), the engine (x86_64,

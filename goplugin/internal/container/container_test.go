@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -102,7 +103,10 @@ func TestInstall(t *testing.T) {
 	if c.Config.Image != "img:1" || c.Platform != nil {
 		t.Errorf("image %q platform %v", c.Config.Image, c.Platform)
 	}
-	if diff := cmp.Diff(map[string]string{LabelTool: "1", LabelSession: e.Session(), LabelService: "/srv/svc"}, c.Config.Labels); diff != "" {
+	host, _ := os.Hostname()
+	wantLabels := map[string]string{LabelTool: "1", LabelSession: e.Session(), LabelService: "/srv/svc",
+		LabelPID: strconv.Itoa(os.Getpid()), LabelHost: host}
+	if diff := cmp.Diff(wantLabels, c.Config.Labels); diff != "" {
 		t.Errorf("labels (-want +got):\n%s", diff)
 	}
 	if got := c.Config.Cmd; len(got) < 4 || got[0] != "/bin/sh" || got[1] != "-c" || got[3] != "pyreqs" ||

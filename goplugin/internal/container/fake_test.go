@@ -31,21 +31,24 @@ type fakeAPI struct {
 	pullErr  error  // returned by ImagePull itself
 	pullBody string // NDJSON stream of the pull
 	pulls    int
+	pullOpts client.ImagePullOptions
 
 	buildBody    string
 	buildContext []byte
 	buildOpts    client.ImageBuildOptions
 
-	create    client.ContainerCreateOptions
-	createErr error
-	copiedIn  map[string][]byte // destination → tar
-	logs      []byte            // stdcopy-multiplexed
-	exitCode  int64
-	block     bool // ContainerWait never answers (until ctx is done)
-	archives  map[string][]byte
-	stopped   int
-	removed   int
-	removeCtx error // ctx.Err() seen by ContainerRemove
+	create     client.ContainerCreateOptions
+	createErr  error
+	copiedIn   map[string][]byte // destination → tar
+	logs       []byte            // stdcopy-multiplexed
+	exitCode   int64
+	block      bool // ContainerWait never answers (until ctx is done)
+	archives   map[string][]byte
+	stopped    int
+	removed    int
+	removeCtx  error // ctx.Err() seen by ContainerRemove
+	listed     []container.Summary
+	removedIDs []string
 }
 
 func newFake() *fakeAPI {
@@ -87,10 +90,11 @@ type pullResponse struct{ io.ReadCloser }
 func (pullResponse) JSONMessages(context.Context) iter.Seq2[jsonstream.Message, error] { return nil }
 func (pullResponse) Wait(context.Context) error                                        { return nil }
 
-func (f *fakeAPI) ImagePull(ctx context.Context, ref string, _ client.ImagePullOptions) (client.ImagePullResponse, error) {
+func (f *fakeAPI) ImagePull(ctx context.Context, ref string, opts client.ImagePullOptions) (client.ImagePullResponse, error) {
 	f.record("pull " + ref)
 	f.mu.Lock()
 	f.pulls++
+	f.pullOpts = opts
 	f.mu.Unlock()
 	if f.pullErr != nil {
 		return nil, f.pullErr
@@ -161,7 +165,17 @@ func (f *fakeAPI) CopyFromContainer(ctx context.Context, id string, opts client.
 	return client.CopyFromContainerResult{Content: io.NopCloser(bytes.NewReader(data))}, nil
 }
 
+func (f *fakeAPI) ContainerList(ctx context.Context, opts client.ContainerListOptions) (client.ContainerListResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "ContainerList")
+	return client.ContainerListResult{Items: f.listed}, nil
+}
+
 func (f *fakeAPI) ContainerRemove(ctx context.Context, id string, opts client.ContainerRemoveOptions) (client.ContainerRemoveResult, error) {
+	f.mu.Lock()
+	f.removedIDs = append(f.removedIDs, id)
+	f.mu.Unlock()
 	f.record(fmt.Sprintf("remove force=%t volumes=%t", opts.Force, opts.RemoveVolumes))
 	f.removed++
 	f.removeCtx = ctx.Err()

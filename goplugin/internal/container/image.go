@@ -129,7 +129,7 @@ func (e *Engine) pull(ctx context.Context, ref string, platform *ocispec.Platfor
 	e.ev.Info(fmt.Sprintf("Pulling Docker image %s", ref))
 	e.ev.Progress(id, "Pulling Docker image "+ref, false)
 	defer e.ev.Progress(id, "", true)
-	opts := client.ImagePullOptions{}
+	opts := client.ImagePullOptions{RegistryAuth: e.pullAuth(ctx, ref)}
 	if platform != nil {
 		opts.Platforms = []ocispec.Platform{*platform}
 	}
@@ -260,7 +260,7 @@ func (e *Engine) build(ctx context.Context, s BuildSpec) (string, error) {
 		Tags: []string{s.Tag}, Dockerfile: dfName, Remove: true, ForceRemove: true,
 		BuildArgs: s.Args.BuildArgs, Target: s.Args.Target, NoCache: s.Args.NoCache, PullParent: s.Args.Pull,
 		NetworkMode: s.Args.Network, ExtraHosts: s.Args.AddHosts,
-		Labels: map[string]string{LabelTool: "1"},
+		Labels: map[string]string{LabelTool: "1"}, AuthConfigs: e.buildAuths(ctx, df),
 	}
 	if s.Platform != nil {
 		opts.Platforms = []ocispec.Platform{*s.Platform}
