@@ -65,16 +65,6 @@ type Spec struct {
 	decode func(d *decoder, s *Spec, o *Options, v any)
 }
 
-// Specs returns a copy of the option table, in the order of spec A.2.
-func Specs() []Spec {
-	out := make([]Spec, len(optionTable))
-	copy(out, optionTable)
-	for i := range out {
-		out[i].decode = nil
-	}
-	return out
-}
-
 // KnownKeys returns every key of custom.pythonRequirements, in the order of spec A.2.
 func KnownKeys() []string {
 	keys := make([]string, len(optionTable))
