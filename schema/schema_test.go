@@ -118,15 +118,34 @@ func TestBooleanOptionsAreEnums(t *testing.T) {
 	})
 }
 
+// objectBranch returns the object form of the block or of layer: the `then` of
+// `if: {type: object}`.
 func objectBranch(t *testing.T, s map[string]any) map[string]any {
 	t.Helper()
-	for _, b := range s["anyOf"].([]any) {
-		if m := b.(map[string]any); m["type"] == "object" {
-			return m
+	if cond, _ := s["if"].(map[string]any); cond == nil || cond["type"] != "object" || len(cond) != 1 {
+		t.Fatalf("if = %v, want {type: object}", s["if"])
+	}
+	then, ok := s["then"].(map[string]any)
+	if !ok || then["type"] != "object" {
+		t.Fatalf("then = %v, want the object form", s["then"])
+	}
+	return then
+}
+
+// TestObjectFormsAreNotAnyOfBranches: Serverless (v3 and osls) turns the errors of an anyOf whose
+// branches all fail into "unsupported object format"; the block and layer are if/then/else so
+// that a misspelt key is reported as "unrecognized property '<key>'".
+func TestObjectFormsAreNotAnyOfBranches(t *testing.T) {
+	root := decode(t, "python-requirements", PythonRequirements)
+	layer := objectBranch(t, root)["properties"].(map[string]any)["layer"].(map[string]any)
+	for name, s := range map[string]map[string]any{"block": root, "layer": layer} {
+		if _, ok := s["anyOf"]; ok {
+			t.Errorf("%s: has anyOf at its top", name)
+		}
+		if _, ok := s["else"].(map[string]any)["enum"]; !ok {
+			t.Errorf("%s: else = %v, want the enum of true/false values", name, s["else"])
 		}
 	}
-	t.Fatal("no object branch in anyOf")
-	return nil
 }
 
 func TestDescriptions(t *testing.T) {
@@ -184,7 +203,15 @@ func TestValues(t *testing.T) {
 		{`true`, true},
 		{`null`, true},
 		{`"false"`, true},
-		{`"yes"`, false},
+		{`"yes"`, true},
+		{`"maybe"`, false},
+		{`{"zip": "Yes", "slim": "OFF", "strip": "on", "dockerizePip": "No", "layer": {"retain": "oFF"}}`, true},
+		{`{"zip": "y"}`, false},
+		{`{"layer": "YES"}`, true},
+		{`{"dockerizePip": "YES", "pipCmdExtraArgs": ["--cache-dir x"]}`, false},
+		{`{"cacheLocation": "true"}`, false},
+		{`{"cacheLocation": "./true-cache"}`, true},
+		{`{"vendor": "true"}`, false},
 		{`{}`, true},
 		{`{"zip": "true", "slim": false, "strip": null}`, true},
 		{`{"zip": "TRUE"}`, false},

@@ -5,6 +5,8 @@
 # one summary line with its time. Steps:
 #   prerequisites  go, node, npm, python3.11 (or $PYREQS_PYTHON), gcc present
 #   npm tools      test/tools: `npm ci` of the pinned serverless v3 + serverless-python-requirements
+#   osls           test/tools/osls: `npm ci` of the pinned osls (open-source Serverless v4 fork), kept
+#                  apart because it also installs `sls` and `serverless`
 #   python venv    .tools/venv with the pins of test/tools/requirements.txt; .tools/bin exposes
 #                  pipenv, poetry, uv (never python) for the tests
 #   build          `npm run build` (bin/pyreqs), skipped while scripts/build.sh does not exist
@@ -107,6 +109,22 @@ npm_tools() {
 	echo "$want" >"$dir/node_modules/.pyreqs-setup-stamp"
 	STEP_STATUS="installed ($(serverless_version))"
 }
+npm_osls() {
+	local dir="$ROOT/test/tools/osls" want have=""
+	want=$(sha_of "$dir/package.json" "$dir/package-lock.json" <(node --version))
+	[[ -f $dir/node_modules/.pyreqs-setup-stamp ]] && have=$(cat "$dir/node_modules/.pyreqs-setup-stamp")
+	if [[ $want == "$have" && -x $dir/node_modules/.bin/osls ]]; then
+		STEP_STATUS="up to date"
+		return 0
+	fi
+	(cd "$dir" && run_logged npm-ci-osls npm ci --no-audit --no-fund --ignore-scripts) || {
+		STEP_STATUS="npm ci failed (see .tools/logs/npm-ci-osls.log)"
+		return 1
+	}
+	echo "$want" >"$dir/node_modules/.pyreqs-setup-stamp"
+	STEP_STATUS="installed (osls $(node -p "require('$dir/node_modules/osls/package.json').version"))"
+}
+
 serverless_version() {
 	printf 'serverless %s, serverless-python-requirements %s' \
 		"$(node -p 'require("./test/tools/node_modules/serverless/package.json").version')" \
@@ -249,6 +267,7 @@ docker_image() {
 
 step prerequisites prerequisites
 step "npm tools" npm_tools
+step osls npm_osls
 step "python venv" python_venv
 step build build
 if [[ ${PYREQS_SETUP_DOCKER:-} == 1 || ${CI:-} == true ]]; then

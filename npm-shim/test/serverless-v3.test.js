@@ -139,8 +139,14 @@ describe('serverless v3', { skip, concurrency: true }, () => {
   test('serverless v3 validates custom.pythonRequirements and function properties with our schema', async () => {
     let r = await sls(makeService(SERVERLESS_YML.replace('    zip: true', '    zipp: true')), ['requirements', 'clean']);
     assert.equal(r.code, 1, r.output);
-    assert.match(r.output, /Configuration error at 'custom\.pythonRequirements'/);
+    // Named, not "unsupported object format" (the block is if/then/else, not a top-level anyOf).
+    assert.match(r.output, /at 'custom\.pythonRequirements': unrecognized property 'zipp'/);
+    assert.doesNotMatch(r.output, /unsupported (object|configuration) format/);
     assert.deepEqual(r.hooks, []);
+
+    r = await sls(makeService(SERVERLESS_YML.replace('    zip: true', '    layer:\n      nmae: deps')), ['requirements', 'clean']);
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /at 'custom\.pythonRequirements\.layer': unrecognized property 'nmae'/);
 
     r = await sls(makeService(SERVERLESS_YML.replace('    module: .', '    module: .\n    modul: x')), ['requirements', 'clean']);
     assert.equal(r.code, 1, r.output);
@@ -149,7 +155,7 @@ describe('serverless v3', { skip, concurrency: true }, () => {
     // `module` and `vendor` are known; so are the option values the original accepts.
     const ok = SERVERLESS_YML.replace('    module: .', '    module: .\n    vendor: ./vendored').replace(
       '    zip: true',
-      "    zip: 'true'\n    dockerizePip: non-linux\n    layer: true\n    slim: true"
+      "    zip: 'true'\n    dockerizePip: non-linux\n    layer: true\n    slim: true\n    strip: Off\n    useStaticCache: 'YES'"
     );
     r = await sls(makeService(ok), ['requirements', 'clean']);
     assert.equal(r.code, 0, r.output);

@@ -182,14 +182,13 @@ func TestSchemaKeysMatchDecoder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The block and layer are if: {type: object}, then: {the object}, else: {scalars}.
 	object := func(s any) map[string]any {
-		for _, b := range s.(map[string]any)["anyOf"].([]any) {
-			if m := b.(map[string]any); m["type"] == "object" {
-				return m["properties"].(map[string]any)
-			}
+		then, ok := s.(map[string]any)["then"].(map[string]any)
+		if !ok || then["type"] != "object" {
+			t.Fatal("no object schema under then")
 		}
-		t.Fatal("no object branch")
-		return nil
+		return then["properties"].(map[string]any)
 	}
 	keys := func(m map[string]any) []string {
 		var out []string

@@ -173,21 +173,20 @@ func ParseValue(v any, host Host) (opts *Options, warnings []string, err error) 
 }
 
 // defaults returns the options of an empty block (spec A.2), before the host-dependent
-// pythonBin default.
+// pythonBin default: every Default of optionTable, decoded by its option's own decoder.
 func defaults() *Options {
-	return &Options{
-		Enabled:                    true,
-		Strip:                      true,
-		SlimPatternsAppendDefaults: true,
-		CleanupZipHelper:           true,
-		FileName:                   "requirements.txt",
-		UsePipenv:                  true,
-		UsePoetry:                  true,
-		UseUv:                      true,
-		Installer:                  InstallerPip,
-		UseStaticCache:             true,
-		UseDownloadCache:           true,
+	d := &decoder{}
+	o := &Options{}
+	for i := range optionTable {
+		s := &optionTable[i]
+		if s.Default != nil {
+			s.decode(d, s, o, s.Default)
+		}
 	}
+	if err := d.err(); err != nil {
+		panic("config: optionTable has an invalid default: " + err.Error())
+	}
+	return o
 }
 
 // runtimeStyle matches a whole pythonBin such as python39 or python311 (Scaleway and Google

@@ -238,13 +238,13 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"block number", `42`, linux, "custom.pythonRequirements", []string{"must be true, false or an object of options (got 42)"}},
 		{"block list", `["zip"]`, linux, "custom.pythonRequirements", []string{"(got a list)"}},
-		{"block string", `"yes"`, linux, "custom.pythonRequirements", []string{`(got "yes")`}},
+		{"block string", `"maybe"`, linux, "custom.pythonRequirements", []string{`(got "maybe")`}},
 		{"not JSON", `{"zip": }`, linux, "custom.pythonRequirements", []string{"not valid JSON"}},
 		{"trailing data", `{} {}`, linux, "custom.pythonRequirements", []string{"not valid JSON"}},
-		{"enabled", `{"enabled": "no"}`, linux, "custom.pythonRequirements.enabled", []string{`must be true or false (got "no")`}},
+		{"enabled", `{"enabled": "nope"}`, linux, "custom.pythonRequirements.enabled", []string{`must be true or false (got "nope")`}},
 		{"zip number", `{"zip": 1}`, linux, "custom.pythonRequirements.zip", []string{"must be true or false (got 1)"}},
 		{"dockerRootless True", `{"dockerRootless": "True"}`, linux, "custom.pythonRequirements.dockerRootless", []string{"true or false"}},
-		{"dockerizePip", `{"dockerizePip": "yes"}`, linux, "custom.pythonRequirements.dockerizePip", []string{"true, false or 'non-linux'", `"yes"`}},
+		{"dockerizePip", `{"dockerizePip": "linux"}`, linux, "custom.pythonRequirements.dockerizePip", []string{"true, false or 'non-linux'", `"linux"`}},
 		{"installer", `{"installer": "pipx"}`, linux, "custom.pythonRequirements.installer", []string{`must be "pip" or "uv" (got "pipx")`}},
 		{"installer bool", `{"installer": true}`, linux, "custom.pythonRequirements.installer", []string{`"pip" or "uv" (got true)`}},
 		{"dockerEnv string", `{"dockerEnv": "AWS_SECRET=abc"}`, linux, "custom.pythonRequirements.dockerEnv",
@@ -272,7 +272,7 @@ func TestParseErrors(t *testing.T) {
 		{"staticCacheMaxVersions word", `{"staticCacheMaxVersions": "three"}`, linux, "custom.pythonRequirements.staticCacheMaxVersions", []string{`(got "three")`}},
 		{"staticCacheMaxVersions negative string", `{"staticCacheMaxVersions": "-2"}`, linux, "custom.pythonRequirements.staticCacheMaxVersions", []string{`"-2"`}},
 		{"staticCacheMaxVersions bool", `{"staticCacheMaxVersions": true}`, linux, "custom.pythonRequirements.staticCacheMaxVersions", []string{"(got true)"}},
-		{"layer string", `{"layer": "yes"}`, linux, "custom.pythonRequirements.layer", []string{"must be true, false or an object of layer properties"}},
+		{"layer string", `{"layer": "y"}`, linux, "custom.pythonRequirements.layer", []string{"must be true, false or an object of layer properties"}},
 		{"layer number", `{"layer": 1}`, linux, "custom.pythonRequirements.layer", []string{"object of layer properties (got 1)"}},
 		{"layer unknown property", `{"layer": {"nmae": "x"}}`, linux, "custom.pythonRequirements.layer.nmae", []string{"is not a layer property", "Did you mean name?"}},
 		{"layer path", `{"layer": {"path": "layer"}}`, linux, "custom.pythonRequirements.layer.path", []string{"installed requirements", "layers:"}},
@@ -285,7 +285,7 @@ func TestParseErrors(t *testing.T) {
 			"custom.pythonRequirements.layer.compatibleArchitectures", []string{"at most 2"}},
 		{"layer runtimes string", `{"layer": {"compatibleRuntimes": "python3.12"}}`, linux, "custom.pythonRequirements.layer.compatibleRuntimes", []string{"(got a string)"}},
 		{"layer account", `{"layer": {"allowedAccounts": ["12345"]}}`, linux, "custom.pythonRequirements.layer.allowedAccounts[0]", []string{"12-digit"}},
-		{"layer retain", `{"layer": {"retain": "yes"}}`, linux, "custom.pythonRequirements.layer.retain", []string{"true or false"}},
+		{"layer retain", `{"layer": {"retain": "yes please"}}`, linux, "custom.pythonRequirements.layer.retain", []string{"true or false"}},
 		{"layer retain null", `{"layer": {"retain": null}}`, linux, "custom.pythonRequirements.layer.retain", []string{"(got null)"}},
 		{"layer description", `{"layer": {"description": "` + strings.Repeat("é", 257) + `"}}`, linux, "custom.pythonRequirements.layer.description",
 			[]string{"at most 256 characters (got 257)"}},
@@ -365,7 +365,7 @@ func TestListErrorsDoNotShowValues(t *testing.T) {
 }
 
 func TestSeveralErrorsAreAllReported(t *testing.T) {
-	_, _, err := Parse([]byte(`{"zip": "yes", "dockerEnv": "A=1", "layer": {"nmae": "x"}}`), linux)
+	_, _, err := Parse([]byte(`{"zip": "yess", "dockerEnv": "A=1", "layer": {"nmae": "x"}}`), linux)
 	de, ok := diag.As(err)
 	if !ok {
 		t.Fatalf("got %v", err)

@@ -12,181 +12,6 @@ import (
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 )
 
-// option is one key of custom.pythonRequirements and how to decode its (non-null) value.
-type option struct {
-	key string
-	set func(d *decoder, o *Options, v any)
-}
-
-// optionTable lists every key in the order of spec A.2; the decoder visits keys in this order, so
-// errors and warnings come out in a stable order.
-var optionTable = []option{
-	{"enabled", func(d *decoder, o *Options, v any) { d.boolean("enabled", v, &o.Enabled) }},
-	{"zip", func(d *decoder, o *Options, v any) { d.boolean("zip", v, &o.Zip) }},
-	{"slim", func(d *decoder, o *Options, v any) { d.boolean("slim", v, &o.Slim) }},
-	{"strip", func(d *decoder, o *Options, v any) { d.boolean("strip", v, &o.Strip) }},
-	{"slimPatterns", func(d *decoder, o *Options, v any) {
-		if l, ok := d.list("slimPatterns", v, "glob patterns", true); ok && l != nil {
-			for i, p := range l {
-				if p == "" {
-					d.fail(fmt.Sprintf("slimPatterns[%d]", i), "must be a glob pattern, not an empty string")
-				}
-			}
-			o.SlimPatterns = l
-		}
-	}},
-	{"slimPatternsAppendDefaults", func(d *decoder, o *Options, v any) {
-		d.boolean("slimPatternsAppendDefaults", v, &o.SlimPatternsAppendDefaults)
-	}},
-	{"layer", func(d *decoder, o *Options, v any) { o.Layer = d.layer(v) }},
-	{"cleanupZipHelper", func(d *decoder, o *Options, v any) { d.boolean("cleanupZipHelper", v, &o.CleanupZipHelper) }},
-	{"invalidateCaches", func(d *decoder, o *Options, v any) { d.boolean("invalidateCaches", v, &o.InvalidateCaches) }},
-	{"fileName", func(d *decoder, o *Options, v any) {
-		if s, ok := d.str("fileName", v, "a file name such as requirements.txt", false); ok {
-			if s == "" {
-				d.fail("fileName", "must be a file name such as requirements.txt, not an empty string")
-				return
-			}
-			o.FileName, o.FileNameSet = s, true
-		}
-	}},
-	{"usePipenv", func(d *decoder, o *Options, v any) { d.boolean("usePipenv", v, &o.UsePipenv) }},
-	{"usePoetry", func(d *decoder, o *Options, v any) { d.boolean("usePoetry", v, &o.UsePoetry) }},
-	{"useUv", func(d *decoder, o *Options, v any) { d.boolean("useUv", v, &o.UseUv) }},
-	{"installer", func(d *decoder, o *Options, v any) {
-		s, isStr := v.(string)
-		if !isStr || (s != InstallerPip && s != InstallerUv) {
-			d.fail("installer", `must be "pip" or "uv" (got %s)`, describeValue(v))
-			return
-		}
-		o.Installer = s
-	}},
-	{"pythonBin", func(d *decoder, o *Options, v any) {
-		if s, ok := d.str("pythonBin", v, "the name or path of a Python interpreter", false); ok {
-			if s == "" {
-				d.fail("pythonBin", "must be the name or path of a Python interpreter, not an empty string")
-				return
-			}
-			o.PythonBin, o.PythonBinSet = s, true
-		}
-	}},
-	{"dockerizePip", func(d *decoder, o *Options, v any) {
-		switch v {
-		case true, "true":
-			o.DockerizePip = DockerOn
-		case false, "false":
-			o.DockerizePip = DockerOff
-		case "non-linux":
-			o.DockerizePip = DockerNonLinux
-		default:
-			d.fail("dockerizePip", "must be true, false or 'non-linux' (got %s)", describeValue(v))
-		}
-	}},
-	{"dockerSsh", func(d *decoder, o *Options, v any) { d.boolean("dockerSsh", v, &o.DockerSsh) }},
-	{"dockerPrivateKey", func(d *decoder, o *Options, v any) {
-		o.DockerPrivateKey, _ = d.str("dockerPrivateKey", v, "the path of an SSH private key", true)
-	}},
-	{"dockerImage", func(d *decoder, o *Options, v any) {
-		o.DockerImage, _ = d.str("dockerImage", v, "a Docker image reference", true)
-	}},
-	{"dockerFile", func(d *decoder, o *Options, v any) {
-		o.DockerFile, _ = d.str("dockerFile", v, "the path of a Dockerfile", true)
-	}},
-	{"dockerEnv", func(d *decoder, o *Options, v any) {
-		l, ok := d.list("dockerEnv", v, "NAME or NAME=value strings", true)
-		if !ok {
-			return
-		}
-		for i, s := range l {
-			switch name, _, _ := strings.Cut(s, "="); {
-			case s == "":
-				d.fail(fmt.Sprintf("dockerEnv[%d]", i), "must be NAME or NAME=value, not an empty string")
-			case name == "":
-				d.fail(fmt.Sprintf("dockerEnv[%d]", i), "must be NAME or NAME=value; the name before '=' is missing")
-			}
-		}
-		o.DockerEnv = l
-	}},
-	{"dockerBuildCmdExtraArgs", func(d *decoder, o *Options, v any) {
-		o.DockerBuildCmdExtraArgs, _ = d.list("dockerBuildCmdExtraArgs", v, "docker build arguments", false)
-	}},
-	{"dockerRunCmdExtraArgs", func(d *decoder, o *Options, v any) {
-		o.DockerRunCmdExtraArgs, _ = d.list("dockerRunCmdExtraArgs", v, "docker run arguments", false)
-	}},
-	{"dockerExtraFiles", func(d *decoder, o *Options, v any) {
-		o.DockerExtraFiles, _ = d.list("dockerExtraFiles", v, "paths inside the container", false)
-	}},
-	{"dockerRootless", func(d *decoder, o *Options, v any) { d.boolean("dockerRootless", v, &o.DockerRootless) }},
-	{"useStaticCache", func(d *decoder, o *Options, v any) { d.boolean("useStaticCache", v, &o.UseStaticCache) }},
-	{"useDownloadCache", func(d *decoder, o *Options, v any) { d.boolean("useDownloadCache", v, &o.UseDownloadCache) }},
-	{"cacheLocation", func(d *decoder, o *Options, v any) {
-		o.CacheLocation, _ = d.str("cacheLocation", v, "a folder path", true)
-	}},
-	{"staticCacheMaxVersions", func(d *decoder, o *Options, v any) {
-		n, ok := wholeNumber(v)
-		if !ok {
-			d.fail("staticCacheMaxVersions", "must be a whole number of cache folders to keep, 0 (keep all) or more (got %s)", describeValue(v))
-			return
-		}
-		o.StaticCacheMaxVersions = n
-	}},
-	{"pipCmdExtraArgs", func(d *decoder, o *Options, v any) {
-		l, ok := d.list("pipCmdExtraArgs", v, "pip install arguments", false)
-		if !ok {
-			return
-		}
-		for i, elem := range l {
-			toks := strings.Fields(elem)
-			for _, t := range toks {
-				if t == "--cache-dir" || strings.HasPrefix(t, "--cache-dir=") {
-					d.cacheDirElems = append(d.cacheDirElems, i)
-					break
-				}
-			}
-			o.PipCmdExtraArgs = append(o.PipCmdExtraArgs, toks...)
-		}
-	}},
-	{"noDeploy", func(d *decoder, o *Options, v any) {
-		o.NoDeploy, _ = d.list("noDeploy", v, "distribution names", false)
-	}},
-	{"vendor", func(d *decoder, o *Options, v any) {
-		o.Vendor, _ = d.str("vendor", v, "a folder path", true)
-	}},
-	{"requirePoetryLockFile", func(d *decoder, o *Options, v any) {
-		d.boolean("requirePoetryLockFile", v, &o.RequirePoetryLockFile)
-	}},
-	{"poetryWithGroups", func(d *decoder, o *Options, v any) {
-		o.PoetryWithGroups, _ = d.list("poetryWithGroups", v, "poetry group names", false)
-	}},
-	{"poetryWithoutGroups", func(d *decoder, o *Options, v any) {
-		o.PoetryWithoutGroups, _ = d.list("poetryWithoutGroups", v, "poetry group names", false)
-	}},
-	{"poetryOnlyGroups", func(d *decoder, o *Options, v any) {
-		o.PoetryOnlyGroups, _ = d.list("poetryOnlyGroups", v, "poetry group names", false)
-	}},
-	{"uvOptionalDependencies", func(d *decoder, o *Options, v any) {
-		o.UvOptionalDependencies, _ = d.list("uvOptionalDependencies", v, "extra names", false)
-	}},
-	{"uvWithGroups", func(d *decoder, o *Options, v any) {
-		o.UvWithGroups, _ = d.list("uvWithGroups", v, "uv group names", false)
-	}},
-	{"uvWithoutGroups", func(d *decoder, o *Options, v any) {
-		o.UvWithoutGroups, _ = d.list("uvWithoutGroups", v, "uv group names", false)
-	}},
-	{"uvOnlyGroups", func(d *decoder, o *Options, v any) {
-		o.UvOnlyGroups, _ = d.list("uvOnlyGroups", v, "uv group names", false)
-	}},
-}
-
-// KnownKeys returns every key of custom.pythonRequirements, in the order of spec A.2.
-func KnownKeys() []string {
-	keys := make([]string, len(optionTable))
-	for i, opt := range optionTable {
-		keys[i] = opt.key
-	}
-	return keys
-}
-
 // decoder collects errors and warnings while decoding one block.
 type decoder struct {
 	errs     []*diag.Error
@@ -204,6 +29,13 @@ func (d *decoder) failHint(key, hint, format string, args ...any) {
 	e := diag.Config(key, format, args...)
 	e.Hint = hint
 	d.errs = append(d.errs, e)
+}
+
+// hint sets the hint of the last error.
+func (d *decoder) hint(h string) {
+	if len(d.errs) > 0 {
+		d.errs[len(d.errs)-1].Hint = h
+	}
 }
 
 func (d *decoder) warn(format string, args ...any) {
@@ -253,14 +85,17 @@ func (d *decoder) decodeBlock(o *Options, v any) {
 }
 
 func (d *decoder) decodeMap(o *Options, m map[string]any) {
-	for _, opt := range optionTable {
-		if v, ok := m[opt.key]; ok && v != nil {
-			opt.set(d, o, v)
+	for i := range optionTable {
+		s := &optionTable[i]
+		if v, ok := m[s.Key]; ok && v != nil {
+			s.decode(d, s, o, v)
 		}
 	}
+	o.FileNameSet = m["fileName"] != nil
+	o.PythonBinSet = m["pythonBin"] != nil
 	var unknown []string
 	for k := range m {
-		if !slices.ContainsFunc(optionTable, func(opt option) bool { return opt.key == k }) {
+		if !slices.ContainsFunc(optionTable, func(s Spec) bool { return s.Key == k }) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -274,7 +109,8 @@ func (d *decoder) decodeMap(o *Options, m map[string]any) {
 	}
 }
 
-// parseBool accepts the legacy string booleans.
+// parseBool accepts the legacy string booleans: 'true' and 'false', and the YAML 1.1 words yes,
+// no, on and off in any case (the original read `zip: yes` as true).
 func parseBool(s string) (bool, bool) {
 	switch s {
 	case "true":
@@ -282,20 +118,41 @@ func parseBool(s string) (bool, bool) {
 	case "false":
 		return false, true
 	}
+	for _, w := range yamlTrue {
+		if strings.EqualFold(s, w) {
+			return true, true
+		}
+	}
+	for _, w := range yamlFalse {
+		if strings.EqualFold(s, w) {
+			return false, true
+		}
+	}
 	return false, false
 }
 
-// boolean decodes true, false, 'true' or 'false' into dst.
-func (d *decoder) boolean(key string, v any, dst *bool) {
+// The YAML 1.1 boolean words accepted in any case.
+var (
+	yamlTrue  = []string{"yes", "on"}
+	yamlFalse = []string{"no", "off"}
+)
+
+// boolValue decodes a boolean or a legacy string boolean.
+func boolValue(v any) (bool, bool) {
 	switch v := v.(type) {
 	case bool:
-		*dst = v
-		return
+		return v, true
 	case string:
-		if b, ok := parseBool(v); ok {
-			*dst = b
-			return
-		}
+		return parseBool(v)
+	}
+	return false, false
+}
+
+// boolean decodes true, false or a legacy string boolean into dst.
+func (d *decoder) boolean(key string, v any, dst *bool) {
+	if b, ok := boolValue(v); ok {
+		*dst = b
+		return
 	}
 	d.fail(key, "must be true or false (got %s)", describeValue(v))
 }
