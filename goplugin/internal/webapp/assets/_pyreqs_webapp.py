@@ -267,7 +267,10 @@ def _parse_request(event):
                     rest = _strip_prefix(path, "/" + stage)
                     if rest is not None:
                         script_name, path = "/" + stage, rest
-            elif stage and host.endswith(".amazonaws.com") and ".execute-api." in host:
+            elif stage and (
+                (host.endswith(".amazonaws.com") and ".execute-api." in host)
+                or _strip_prefix(ctx.get("path") or "", "/" + stage) == path
+            ):
                 # REST API reached through its execute-api domain: the URL holds /<stage>, path
                 # does not. Links the app builds must include it.
                 script_name = "/" + stage
@@ -296,7 +299,8 @@ def _parse_request(event):
 
 
 def _host_port(req):
-    host = req.header("host") or "lambda"
+    ctx = req.event.get("requestContext") or {}
+    host = req.header("host") or ctx.get("domainName") or "lambda"
     scheme = (req.header("x-forwarded-proto") or "https").split(",")[0].strip().lower()
     port = req.header("x-forwarded-port")
     if ":" in host and not host.endswith("]"):
@@ -464,6 +468,7 @@ class _WSGIHandler(object):
             "wsgi.multithread": False,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
             "serverless.event": event,
             "serverless.context": context,
             "serverless.authorizer": (event.get("requestContext") or {}).get("authorizer"),
@@ -611,7 +616,11 @@ class _ASGIHandler(object):
 
     def scope(self, req, event, context):
         host, port, scheme = _host_port(req)
-        raw_path = urllib.parse.unquote_to_bytes(req.raw_path)
+        # As uvicorn (>= 0.26) and the ASGI spec have it, path and raw_path are the full path,
+        # root_path included: frameworks strip root_path to route, and build request.url
+        # from path.
+        full_path = req.script_name + req.raw_path
+        raw_path = urllib.parse.unquote_to_bytes(full_path)
         return {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -619,7 +628,7 @@ class _ASGIHandler(object):
             "method": req.method,
             "scheme": scheme,
             "path": raw_path.decode("utf-8", "replace"),
-            "raw_path": req.raw_path.encode("utf-8"),
+            "raw_path": full_path.encode("utf-8"),
             "root_path": req.script_name,
             "query_string": req.query_string.encode("utf-8"),
             "headers": [[k.encode("latin-1", "replace"), v.encode("utf-8")]

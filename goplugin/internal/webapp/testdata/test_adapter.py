@@ -136,8 +136,8 @@ def direct_wsgi(app, req):
 def direct_asgi(app, req):
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-        "method": req["method"], "scheme": "https", "path": req["path"],
-        "raw_path": req["path"].encode(), "root_path": req["script"],
+        "method": req["method"], "scheme": "https", "path": req["script"] + req["path"],
+        "raw_path": (req["script"] + req["path"]).encode(), "root_path": req["script"],
         "query_string": req["query"].encode(), "client": ("127.0.0.1", 1),
         "server": ("localhost", 443),
         "headers": [(k.encode(), v.encode()) for k, v in req["headers"]],
@@ -395,6 +395,23 @@ class AdapterUnitTest(unittest.TestCase):
         ev["path"] = "/dev/echo"
         req = adapter._parse_request(ev)
         self.assertEqual((req.script_name, req.raw_path), ("/dev", "/echo"))
+
+    def test_rest_stage_from_request_context_path(self):
+        ev = event("apigw-rest-get")
+        ev["headers"]["Host"] = "localhost:3000"  # e.g. an emulator: no execute-api host
+        ev["multiValueHeaders"]["Host"] = ["localhost:3000"]
+        req = adapter._parse_request(ev)
+        self.assertEqual((req.script_name, req.raw_path), ("/dev", "/echo"))
+        self.assertEqual(adapter._host_port(req), ("localhost", "443", "https"))
+
+    def test_minimal_events(self):
+        req = adapter._parse_request({"httpMethod": "post", "path": "/x", "body": "a"})
+        self.assertEqual((req.method, req.raw_path, req.body, req.query_string), ("POST", "/x", b"a", ""))
+        req = adapter._parse_request({"version": "2.0", "rawPath": "/y", "headers": None,
+                                      "requestContext": {"http": {"method": "DELETE"},
+                                                         "domainName": "d.example"}})
+        self.assertEqual((req.method, req.raw_path, req.headers), ("DELETE", "/y", []))
+        self.assertEqual(adapter._host_port(req)[0], "d.example")
 
     def test_unsupported_event(self):
         with self.assertRaises(ValueError) as cm:

@@ -29,7 +29,10 @@ async def app(scope, receive, send):
         name = name.decode("latin-1")
         value = value.decode("utf-8")
         headers[name] = headers[name] + "," + value if name in headers else value
-    path = scope["path"]
+    # The path after root_path (the API Gateway stage, if any), as Starlette routes.
+    path, root = scope["path"], scope.get("root_path", "")
+    if root and (path == root or path.startswith(root + "/")):
+        path = path[len(root):] or "/"
     if path == "/echo" and scope["method"] in ("GET", "POST"):
         cookies = SimpleCookie()
         cookies.load(headers.get("cookie", ""))
