@@ -363,6 +363,9 @@ def _casings(name, count):
 
 def _respond(req, status, headers, body):
     """The Lambda result for status (int), headers ([(name, value)]) and body (bytes)."""
+    # Surrounding whitespace is not part of a field value (RFC 9110 5.5); Django's WSGI handler
+    # sends its Set-Cookie values with a leading space.
+    headers = [(k.strip(), v.strip(" \t")) for k, v in headers]
     binary = _is_binary(headers, body)
     text = base64.b64encode(body).decode("ascii") if binary else body.decode("utf-8")
     result = {"statusCode": status, "isBase64Encoded": binary}

@@ -424,6 +424,12 @@ class AdapterUnitTest(unittest.TestCase):
         self.assertEqual(out["headers"], {"X-A": "1"})
         self.assertEqual(out["multiValueHeaders"], {"Vary": ["a", "b"]})
 
+    def test_header_values_trimmed(self):
+        req = adapter._parse_request(event("http-api-get"))
+        out = adapter._respond(req, 200, [("Set-Cookie", " a=1; Path=/"), ("X-A", "v\t")], b"")
+        self.assertEqual(out["cookies"], ["a=1; Path=/"])
+        self.assertEqual(out["headers"], {"x-a": "v"})
+
     def test_v2_repeated_header_response(self):
         req = adapter._parse_request(event("http-api-get"))
         out = adapter._respond(req, 200, [("Vary", "a"), ("vary", "b"), ("Set-Cookie", "x=1")], b"")
