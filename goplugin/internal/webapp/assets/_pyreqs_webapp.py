@@ -18,6 +18,7 @@ API_GATEWAY_BASE_PATH (environment, as in serverless-wsgi): the base path mappin
 domain (e.g. ``api`` or ``/api``); it is moved from the path into SCRIPT_NAME / root_path.
 """
 
+import ast
 import asyncio
 import atexit
 import base64
@@ -85,38 +86,51 @@ def load(module, source, function, attribute=None, names=("app", "application", 
         raise
     if attribute:
         if not hasattr(mod, attribute):
-            raise AppLoadError(
-                "%s: %s has no attribute %r. Define it there (e.g. `%s = Flask(__name__)`) "
-                "or name an existing object with `app: %s:<name>`."
-                % (key, source, attribute, attribute, source)
-            )
+            raise AppLoadError(_no_attribute(key, source, attribute))
         name, obj = attribute, getattr(mod, attribute)
     else:
         found = [n for n in names if hasattr(mod, n)]
         if not found:
-            raise AppLoadError(
-                "%s: %s defines none of %s. Define a WSGI or ASGI application named `%s` "
-                "(e.g. `%s = Flask(__name__)` or `%s = FastAPI()`), or a "
-                "BaseHTTPRequestHandler subclass named `handler`, or name the object with "
-                "`app: %s:<name>`."
-                % (key, source, ", ".join(names), names[0], names[0], names[0], source)
-            )
+            raise AppLoadError(_defines_none(key, source, names))
         name = found[0]
         obj = getattr(mod, name)
     kind = _kind(obj)
     if kind is None:
-        raise AppLoadError(
-            "%s: %s.%s is a %s, which is neither a WSGI application (a callable taking "
-            "environ and start_response), an ASGI application (async def app(scope, receive, "
-            "send)) nor a subclass of http.server.BaseHTTPRequestHandler. Point %s at the "
-            "application object, e.g. `app: %s:<name>`."
-            % (key, source, name, type(obj).__name__, key, source)
-        )
+        what = "class" if isinstance(obj, type) else type(obj).__name__
+        article = "an " if what[:1] in "aeiouAEIOU" else "a "
+        raise AppLoadError(_not_an_app(key, source, name, article + what))
     if kind == "asgi":
         return _ASGIHandler(obj)
     if kind == "handler":
         return _RequestHandlerAdapter(obj)
     return _WSGIHandler(obj)
+
+
+def _no_attribute(key, source, attribute):
+    return (
+        "%s: %s has no attribute %r. Define it there (e.g. `%s = Flask(__name__)`) "
+        "or name an existing object with `app: %s:<name>`."
+        % (key, source, attribute, attribute, source)
+    )
+
+
+def _defines_none(key, source, names):
+    first = names[0]
+    return (
+        "%s: %s defines none of %s. Define a WSGI or ASGI application named `%s` "
+        "(e.g. `%s = Flask(__name__)` or `%s = FastAPI()`), or a "
+        "BaseHTTPRequestHandler subclass named `handler`, or name the object with "
+        "`app: %s:<name>`." % (key, source, ", ".join(names), first, first, first, source)
+    )
+
+
+def _not_an_app(key, source, name, what):
+    return (
+        "%s: `%s` in %s is %s, which is neither a WSGI application (a callable taking "
+        "environ and start_response), an ASGI application (async def app(scope, receive, "
+        "send)) nor a subclass of http.server.BaseHTTPRequestHandler. Point %s at the "
+        "application object, e.g. `app: %s:<name>`." % (key, name, source, what, key, source)
+    )
 
 
 def _is_coroutine_function(fn):
@@ -131,6 +145,14 @@ def _kind(obj):
     if isinstance(obj, type):
         if issubclass(obj, http.server.BaseHTTPRequestHandler):
             return "handler"
+        # PEP 3333's class-based application: calling the class with environ and
+        # start_response gives the iterable response.
+        if "__iter__" in dir(obj):
+            try:
+                inspect.signature(obj).bind(object(), object())
+                return "wsgi"
+            except (TypeError, ValueError):
+                return None
         return None  # a class (e.g. an ASGI app's class) rather than the application object
     if not callable(obj):
         return None
@@ -787,3 +809,157 @@ class _RequestHandlerAdapter(object):
             body = exc.partial
         headers = [(k, _native(v)) for k, v in resp.getheaders()]
         return _respond(req, resp.status, headers, body)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking an app file at packaging time, without importing it:
+#   python _pyreqs_webapp.py check '{"path": ..., "source": ..., "function": ..., ...}'
+# prints {"error": null} or {"error": "<message>"}. Only certain mistakes are reported: a name
+# that the file never binds, or one bound once to a literal, a plain class or a function whose
+# parameters fit neither WSGI nor ASGI. Anything else is left to the import at cold start.
+
+_DYNAMIC_NAMES = ("globals", "vars", "setattr", "exec", "__getattr__", "__dict__")
+
+
+def _accepts(args, n):
+    positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+    required = len(positional) - len(args.defaults)
+    if any(d is None for d in args.kw_defaults):
+        return False  # a required keyword-only parameter
+    return required <= n and (args.vararg is not None or n <= len(positional))
+
+
+def _static_kind(node):
+    """What a binding certainly is, when it cannot be an application; else None."""
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant):
+        return "a constant (%s)" % type(node.value).__name__
+    displays = {ast.List: "list", ast.Tuple: "tuple", ast.Dict: "dict", ast.Set: "set",
+                ast.ListComp: "list", ast.DictComp: "dict", ast.SetComp: "set",
+                ast.JoinedStr: "str"}
+    for cls, name in displays.items():
+        if isinstance(node, cls):
+            return "a " + name
+    if isinstance(node, (ast.FunctionDef, ast.Lambda)) and not _accepts(node.args, 2):
+        return "a function whose parameters do not take (environ, start_response)"
+    if isinstance(node, ast.AsyncFunctionDef) and not _accepts(node.args, 3):
+        return "a coroutine function whose parameters do not take (scope, receive, send)"
+    if isinstance(node, ast.ClassDef) and not node.bases and not node.keywords:
+        methods = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        if "__iter__" not in methods:
+            return "a class (not an application object, nor a BaseHTTPRequestHandler subclass)"
+    return None
+
+
+def _bindings(tree):
+    """Module-level names bound in tree -> list of value nodes (None: unknown); and whether
+    names may be bound in ways not visible here."""
+    bound = {}
+    dynamic = False
+
+    def bind(target, value):
+        if isinstance(target, ast.Name):
+            bound.setdefault(target.id, []).append(value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                bind(elt, None)
+        elif isinstance(target, ast.Starred):
+            bind(target.value, None)
+
+    def visit(body):
+        nonlocal dynamic
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.setdefault(node.name, []).append(node)
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    bind(target, node.value if len(node.targets) == 1 else None)
+            elif isinstance(node, ast.AnnAssign):
+                if node.value is not None:
+                    bind(node.target, node.value)
+            elif isinstance(node, ast.AugAssign):
+                bind(node.target, None)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    bound.setdefault(alias.asname or alias.name.split(".")[0], []).append(None)
+            elif isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    if alias.name == "*":
+                        dynamic = True
+                    else:
+                        bound.setdefault(alias.asname or alias.name, []).append(None)
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                bind(node.target, None)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        bind(item.optional_vars, None)
+            for field in ("body", "orelse", "finalbody"):
+                sub = getattr(node, field, None)
+                if isinstance(sub, list) and not isinstance(
+                        node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    visit(sub)
+            for handler in getattr(node, "handlers", []) or []:
+                if handler.name:
+                    bound.setdefault(handler.name, []).append(None)
+                visit(handler.body)
+            for case in getattr(node, "cases", []) or []:
+                visit(case.body)
+
+    visit(tree.body)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            for name in node.names:
+                bound.setdefault(name, []).append(None)
+        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            bound.setdefault(node.target.id, []).append(None)
+        elif isinstance(node, ast.Name) and node.id in _DYNAMIC_NAMES:
+            dynamic = True
+        elif isinstance(node, ast.Attribute) and node.attr in _DYNAMIC_NAMES:
+            dynamic = True
+    if "__getattr__" in bound:
+        dynamic = True
+    return bound, dynamic
+
+
+def check_source(path, source, function, attribute=None, names=("app", "application", "handler")):
+    """The error message for a certain mistake in the app file at path, or None."""
+    key = "functions.%s.app" % function
+    with open(path, "rb") as f:
+        text = f.read()
+    try:
+        tree = ast.parse(text, filename=source)
+    except SyntaxError as exc:
+        return "%s: %s line %s: %s" % (key, source, exc.lineno, exc.msg)
+    bound, dynamic = _bindings(tree)
+    wanted = [attribute] if attribute else list(names)
+    found = [n for n in wanted if n in bound]
+    if not found:
+        if dynamic:
+            return None
+        if attribute:
+            return _no_attribute(key, source, attribute)
+        return _defines_none(key, source, list(names))
+    values = bound[found[0]]
+    if len(values) != 1:
+        return None
+    what = _static_kind(values[0])
+    if what is None:
+        return None
+    return _not_an_app(key, source, found[0], what)
+
+
+def _main(argv):
+    if len(argv) != 3 or argv[1] != "check":
+        sys.stderr.write("usage: %s check JSON\n" % argv[0])
+        return 2
+    req = json.loads(argv[2])
+    error = check_source(req["path"], req["source"], req["function"], req.get("attribute"),
+                         tuple(req.get("names") or ("app", "application", "handler")))
+    sys.stdout.write(json.dumps({"error": error}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv))

@@ -300,7 +300,7 @@ class BadAppTest(unittest.TestCase):
 
     def test_not_an_app(self):
         msg = self.load_error("_pyreqs_app_notapp")
-        self.assertIn("functions.notapp.app: api/notapp.py.app is a int", msg)
+        self.assertIn("functions.notapp.app: `app` in api/notapp.py is an int", msg)
         self.assertIn("neither a WSGI application", msg)
 
     def test_missing_module(self):
@@ -483,6 +483,65 @@ class AdapterUnitTest(unittest.TestCase):
             handler(event("alb-get"), Context())
         self.assertEqual(seen, [True, True])
         handler.shutdown()
+
+    def check(self, text, attribute=None, names=("app", "application", "handler")):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+            f.write(text)
+        self.addCleanup(os.unlink, f.name)
+        return adapter.check_source(f.name, "api/index.py", "web", attribute, names)
+
+    def test_check_source_accepts(self):
+        fine = [
+            "from flask import Flask\napp = Flask(__name__)\n",
+            "def application(environ, start_response):\n    return []\n",
+            "async def app(scope, receive, send):\n    pass\n",
+            "from http.server import BaseHTTPRequestHandler\nclass handler(BaseHTTPRequestHandler):\n    pass\n",
+            "import http.server\nclass handler(http.server.SimpleHTTPRequestHandler):\n    pass\n",
+            "from myproject.wsgi import application\n",
+            "from mylib import *\n",
+            "try:\n    from fast import app\nexcept ImportError:\n    app = None\n",
+            "if True:\n    app = make()\n",
+            "def __getattr__(name):\n    return make()\n",
+            "globals()['app'] = make()\n",
+            "app = lambda environ, start_response: []\n",
+            "class app:\n    def __init__(self, environ, start_response): pass\n    def __iter__(self): return iter([])\n",
+            "def app(*args):\n    pass\n",
+        ]
+        for text in fine:
+            with self.subTest(text=text):
+                self.assertIsNone(self.check(text))
+
+    def test_check_source_rejects(self):
+        bad = [
+            ("GREETING = 1\n", None, "api/index.py defines none of app, application, handler"),
+            ("def app(request):\n    pass\n", None, "`app` in api/index.py is a function whose parameters"),
+            ("async def app(request):\n    pass\n", None, "is a coroutine function whose parameters"),
+            ("app = 42\n", None, "`app` in api/index.py is a constant (int)"),
+            ("app = {'debug': True}\n", None, "is a dict"),
+            ("class app:\n    debug = False\n", None, "is a class"),
+            ("app = make()\n", "web", "api/index.py has no attribute 'web'"),
+            ("def f(:\n", None, "functions.web.app: api/index.py line 1"),
+            ("def app(a, b, *, c):\n    pass\n", None, "is a function whose parameters"),
+        ]
+        for text, attribute, want in bad:
+            with self.subTest(text=text):
+                msg = self.check(text, attribute)
+                self.assertIsNotNone(msg)
+                self.assertIn(want, msg)
+        self.assertIn("defines none of wsgi_app", self.check("app = f()\n", names=("wsgi_app",)))
+
+    def test_wsgi_class_based_app(self):
+        class App(object):
+            def __init__(self, environ, start_response):
+                start_response("200 OK", [("Content-Type", "text/plain")])
+
+            def __iter__(self):
+                return iter([b"class-based"])
+
+        self.assertEqual(adapter._kind(App), "wsgi")
+        result = adapter._WSGIHandler(App)(event("function-url-get"), Context())
+        self.assertEqual(result["body"], "class-based")
 
     def test_wsgi_environ(self):
         captured = {}
