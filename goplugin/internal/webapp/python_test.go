@@ -219,7 +219,7 @@ func TestAdapterWithSampleApps(t *testing.T) {
 		inputs      []EntryInput
 		min         int
 	}{
-		{"unit", "", nil, 19},
+		{"unit", "", nil, 20},
 		{"asgi", "asgi", []EntryInput{{Function: "api", App: "api/index.py"}}, 4},
 		{"handler", "handler", []EntryInput{{Function: "vercel-handler", App: "api/index.py"}}, 4},
 		{"wsgi", "wsgi-renamed", []EntryInput{{Function: "wsgi", App: "api/index.py", WSGIApplicationName: "application"}}, 4},

@@ -189,6 +189,13 @@ class _Request(object):
         return None
 
 
+def _is_warmup(event):
+    """A keep-warm ping (serverless-plugin-warmup, a scheduled EventBridge rule), answered with
+    {} without calling the app, as serverless-wsgi does."""
+    return isinstance(event, dict) and event.get("source") in (
+        "serverless-plugin-warmup", "aws.events")
+
+
 def _event_kind(event):
     ctx = event.get("requestContext") or {}
     if "elb" in ctx:
@@ -511,6 +518,8 @@ class _WSGIHandler(object):
         return environ
 
     def __call__(self, event, context):
+        if _is_warmup(event):
+            return {}
         req = _parse_request(event)
         environ = self.environ(req, event, context)
         state = {}
@@ -636,6 +645,8 @@ class _ASGIHandler(object):
         self.loop.close()
 
     def __call__(self, event, context):
+        if _is_warmup(event):
+            return {}
         req = _parse_request(event)
         return self.loop.run_until_complete(self._serve(req, event, context))
 
@@ -778,6 +789,8 @@ class _RequestHandlerAdapter(object):
         self.cls = cls
 
     def __call__(self, event, context):
+        if _is_warmup(event):
+            return {}
         req = _parse_request(event)
         host, port, _ = _host_port(req)
         target = urllib.parse.quote(req.raw_path, safe="/%:@!$&'()*+,;=-._~")

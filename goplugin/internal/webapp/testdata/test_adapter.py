@@ -413,6 +413,14 @@ class AdapterUnitTest(unittest.TestCase):
         self.assertEqual((req.method, req.raw_path, req.headers), ("DELETE", "/y", []))
         self.assertEqual(adapter._host_port(req)[0], "d.example")
 
+    def test_warmup_events(self):
+        def app(environ, start_response):
+            raise AssertionError("a warm-up ping must not reach the app")
+
+        handler = adapter._WSGIHandler(app)
+        self.assertEqual(handler({"source": "serverless-plugin-warmup"}, Context()), {})
+        self.assertEqual(handler({"source": "aws.events", "detail-type": "Scheduled Event"}, Context()), {})
+
     def test_unsupported_event(self):
         with self.assertRaises(ValueError) as cm:
             adapter._parse_request({"Records": []})
