@@ -1,0 +1,2 @@
+"""Defines no application: `app: api/noapp.py` must fail with a clear error."""
+GREETING = "hello"
