@@ -37,7 +37,19 @@ var (
 	// indexStdin stays open (and referenced, so no finalizer closes it) while the test binary
 	// runs: the pyindex command serves until its stdin closes.
 	indexStdin io.WriteCloser
+	indexBin   string // the folder of the built pyindex command
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if indexStdin != nil {
+		indexStdin.Close()
+	}
+	if indexBin != "" {
+		os.RemoveAll(indexBin)
+	}
+	os.Exit(code)
+}
 
 func repoRoot() (string, error) {
 	dir, err := os.Getwd()
@@ -78,7 +90,12 @@ func realTools(t *testing.T) tools {
 		if err != nil {
 			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
 		}
-		bin := filepath.Join(os.TempDir(), "pyreqs-target-test-pyindex")
+		indexBin, err = os.MkdirTemp("", "pyreqs-target-test-*")
+		if err != nil {
+			toolsErr = err
+			return
+		}
+		bin := filepath.Join(indexBin, "pyindex")
 		build := exec.Command(goBin, "build", "-o", bin, "./test/internal/pyindex/cmd/pyindex")
 		build.Dir = root
 		if out, err := build.CombinedOutput(); err != nil {
