@@ -215,3 +215,16 @@ func (t Target) UvArgs(dir string) []string {
 		"--target", dir,
 	}
 }
+
+// KeyLine is the line of the static cache's key header for an install for the target with tool
+// (ToolPip or ToolUv): everything that picks the wheels, so an arm64 and an x86_64 function, or a
+// python3.11 and a python3.12 one, with the same requirements get two cache entries, e.g.
+// "# target-install: pip python=3.12 impl=cp abi=cp312 platform=manylinux_2_34_aarch64 glibc=2.34\n".
+func (t Target) KeyLine(tool string) string {
+	platform := t.Platforms()[0]
+	if tool == ToolUv {
+		platform = t.UvPlatform()
+	}
+	return fmt.Sprintf("# target-install: %s python=%s impl=%s abi=%s platform=%s glibc=2.%d\n",
+		tool, t.PythonVersion(), t.Implementation(), t.ABI(), platform, t.GlibcMinor())
+}

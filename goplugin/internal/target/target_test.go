@@ -128,3 +128,15 @@ func TestMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyLine(t *testing.T) {
+	if got := MustNew("python3.12", "arm64").KeyLine(ToolPip); got != "# target-install: pip python=3.12 impl=cp abi=cp312 platform=manylinux_2_34_aarch64 glibc=2.34\n" {
+		t.Errorf("pip = %q", got)
+	}
+	if got := MustNew("python3.11", "x86_64").KeyLine(ToolUv); got != "# target-install: uv python=3.11 impl=cp abi=cp311 platform=x86_64-manylinux_2_17 glibc=2.26\n" {
+		t.Errorf("uv = %q", got)
+	}
+	if MustNew("python3.11", "x86_64").KeyLine(ToolPip) == MustNew("python3.11", "arm64").KeyLine(ToolPip) {
+		t.Error("x86_64 and arm64 share a key line")
+	}
+}
