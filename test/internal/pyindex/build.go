@@ -25,7 +25,7 @@ import (
 )
 
 // recipe is part of the cache key: bump it when the way distributions are built changes.
-const recipe = "pyindex-build-v1"
+const recipe = "pyindex-build-v2"
 
 // stampFile, inside the output directory, holds the cache key of the build that produced it.
 const stampFile = ".pyindex-stamp"
@@ -79,6 +79,8 @@ func ReadManifest(srcRoot string) (*Manifest, error) {
 // --no-build-isolation`, sdists with `python -m build --sdist --no-isolation` (or `setup.py
 // sdist` when the build module is missing). The interpreter needs setuptools and wheel (the
 // .tools/venv of scripts/setup.sh has them).
+//
+// Build also writes the PlatformWheels (wheels for other platforms, made without a build).
 //
 // Each build runs on a private copy of its source directory, never in srcRoot. The result is
 // cached: when the sources, the manifest and the interpreter are unchanged, Build returns at once.
@@ -145,6 +147,11 @@ func Build(ctx context.Context, python, srcRoot, outDir string) error {
 	}
 	if err := g.Wait(); err != nil {
 		return err
+	}
+	for _, w := range PlatformWheels() {
+		if err := w.Write(out); err != nil {
+			return fmt.Errorf("pyindex: %s: %w", w.Filename(), err)
+		}
 	}
 	if err := os.WriteFile(filepath.Join(out, stampFile), []byte(key), 0o644); err != nil {
 		return err

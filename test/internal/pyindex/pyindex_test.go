@@ -85,6 +85,10 @@ func TestBuildServeAndPipDownload(t *testing.T) {
 		"pyreqs_sdistonly-1.0.0.tar.gz",
 		"pyreqs_withdeps-1.0.0-py3-none-any.whl",
 		"pyreqs_withdeps-1.0.0.tar.gz",
+		"pyreqs_compiled-1.0.0.tar.gz",
+	}
+	for _, w := range PlatformWheels() {
+		want = append(want, w.Filename())
 	}
 	for _, w := range want {
 		if !slices.Contains(names, w) {
@@ -96,7 +100,9 @@ func TestBuildServeAndPipDownload(t *testing.T) {
 	}) {
 		t.Errorf("no native wheel in %v", names)
 	}
-	if slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "pyreqs_sdistonly") && strings.HasSuffix(n, ".whl") }) {
+	if slices.ContainsFunc(names, func(n string) bool {
+		return (strings.HasPrefix(n, "pyreqs_sdistonly") || strings.HasPrefix(n, "pyreqs_compiled")) && strings.HasSuffix(n, ".whl")
+	}) {
 		t.Errorf("pyreqs-sdistonly must not have a wheel: %v", names)
 	}
 	if v2 := dirNames(t, filepath.Join(out, "v2")); !slices.Equal(v2, []string{"pyreqs_pure-2.0.0-py3-none-any.whl", "pyreqs_pure-2.0.0.tar.gz"}) {

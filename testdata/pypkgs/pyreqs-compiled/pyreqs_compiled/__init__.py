@@ -1,0 +1,1 @@
+"""pyreqs-compiled: a compiled test package published only as an sdist."""
