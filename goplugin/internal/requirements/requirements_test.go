@@ -358,7 +358,7 @@ func TestReadErrors(t *testing.T) {
 		name     string
 		files    map[string]string
 		entry    string
-		code     string
+		code     diag.Code
 		contains []string // {d} is the temp dir
 		notExist bool
 	}{
@@ -367,7 +367,7 @@ func TestReadErrors(t *testing.T) {
 			files:    map[string]string{},
 			entry:    "requirements.txt",
 			code:     CodeUnreadable,
-			contains: []string{"cannot read requirements file {d}/requirements.txt: it does not exist"},
+			contains: []string{"{d}/requirements.txt: cannot read the requirements file: it does not exist"},
 			notExist: true,
 		},
 		{
@@ -377,7 +377,7 @@ func TestReadErrors(t *testing.T) {
 				"sub/a.txt":        "# header\n\nb==1\n-r nope.txt\n",
 			},
 			code:     CodeUnreadable,
-			contains: []string{"{d}/sub/a.txt line 4: included requirements file {d}/sub/nope.txt (-r nope.txt) cannot be read: it does not exist"},
+			contains: []string{"{d}/sub/a.txt: line 4: included requirements file {d}/sub/nope.txt (-r nope.txt) cannot be read: it does not exist"},
 			notExist: true,
 		},
 		{
@@ -388,7 +388,7 @@ func TestReadErrors(t *testing.T) {
 				"b.txt":            "-r a.txt\n",
 			},
 			code:     CodeInvalid,
-			contains: []string{"{d}/b.txt line 1: -r a.txt: include cycle: {d}/a.txt -> {d}/b.txt -> {d}/a.txt"},
+			contains: []string{"{d}/b.txt: line 1: -r a.txt: include cycle: {d}/a.txt -> {d}/b.txt -> {d}/a.txt"},
 		},
 		{
 			name:     "self include",
@@ -400,19 +400,19 @@ func TestReadErrors(t *testing.T) {
 			name:     "include without a value",
 			files:    map[string]string{"requirements.txt": "a==1\n\n--requirement\n"},
 			code:     CodeInvalid,
-			contains: []string{"{d}/requirements.txt line 3: -r/--requirement needs a value"},
+			contains: []string{"{d}/requirements.txt: line 3: -r/--requirement needs a value"},
 		},
 		{
 			name:     "unbalanced quote in an option line",
 			files:    map[string]string{"requirements.txt": "-c 'oops\n"},
 			code:     CodeInvalid,
-			contains: []string{"{d}/requirements.txt line 1: cannot split options (no closing quotation): -c 'oops"},
+			contains: []string{"{d}/requirements.txt: line 1: cannot split options (no closing quotation): -c 'oops"},
 		},
 		{
 			name:     "not UTF-8",
 			files:    map[string]string{"requirements.txt": "caf\xe9==1\n"},
 			code:     CodeInvalid,
-			contains: []string{"requirements file {d}/requirements.txt: is not valid UTF-8 text", "Save the file as UTF-8."},
+			contains: []string{"{d}/requirements.txt: is not valid UTF-8 text", "Save the file as UTF-8."},
 		},
 	}
 	for _, tt := range tests {
