@@ -153,6 +153,8 @@ func (r *reader) parseFile(data []byte, file string) error {
 }
 
 func (r *reader) line(l rawLine, file, dir string) error {
+	// Index URLs and VCS URLs may carry credentials: every output of this process masks them.
+	redact.Learn(l.text)
 	out := Line{Text: l.text, Kind: Requirement, File: file, LineNo: l.no}
 	if !strings.HasPrefix(l.text, "-") {
 		out.Text = absRequirementPath(l.text, dir)
@@ -163,7 +165,7 @@ func (r *reader) line(l rawLine, file, dir string) error {
 	out.Kind = Option
 	toks, err := shellSplit(l.text)
 	if err != nil {
-		return lineError(CodeInvalid, file, l.no, "cannot split options (%v): %s", err, redact.String(l.text))
+		return lineError(CodeInvalid, file, l.no, "cannot split options (%v): %s", err, l.text)
 	}
 	missing := func(flag string) error {
 		return lineError(CodeInvalid, file, l.no, "%s needs a value", flag)

@@ -653,15 +653,26 @@ func TestFilterEditable(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("kept mismatch (-want +got):\n%s", diff)
 	}
+	// The credentials stay in the warning text: the emitter masks them on the way out.
 	wantWarn := []string{
 		"Stripping -e flag from requirement git+https://github.com/org/some-egg.git#egg=some-egg",
 		"Stripping -e flag from requirement " + dir + "/localpkg",
-		"Stripping -e flag from requirement git+https://user:****@github.com/org/private.git#egg=private",
+		"Stripping -e flag from requirement git+https://user:secret@github.com/org/private.git#egg=private",
 		"Stripping -e flag from requirement " + dir + "/localpkg --config-settings editable_mode=compat",
 		"Stripping -e flag from requirement " + dir + "/dir with space",
 	}
-	if diff := cmp.Diff(wantWarn, warnings); diff != "" {
+	var gotWarn []string
+	for _, w := range warnings {
+		gotWarn = append(gotWarn, strings.TrimPrefix(w, filepath.Join(dir, "requirements.txt")+": "))
+	}
+	if diff := cmp.Diff(wantWarn, gotWarn); diff != "" {
 		t.Errorf("warnings mismatch (-want +got):\n%s", diff)
+	}
+	_, coded := FilterDiag(lines, nil)
+	for _, w := range coded {
+		if w.Code != diag.CodeEditableStripped || w.File != filepath.Join(dir, "requirements.txt") {
+			t.Errorf("warning %+v: want code %s and the file", w, diag.CodeEditableStripped)
+		}
 	}
 }
 
@@ -691,7 +702,7 @@ func TestFilterRemoteIncludeWarning(t *testing.T) {
 	if len(kept) != 1 {
 		t.Errorf("kept = %+v", kept)
 	}
-	want := []string{"/svc/requirements.txt line 3 includes a requirements file by URL; noDeploy is not applied to its contents"}
+	want := []string{"/svc/requirements.txt: line 3 includes a requirements file by URL; noDeploy is not applied to its contents"}
 	if diff := cmp.Diff(want, w); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
