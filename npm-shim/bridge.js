@@ -2,7 +2,7 @@
 'use strict';
 
 const { spawn } = require('child_process');
-const { ShimError } = require('./errors');
+const { ShimError, renderDiagnostic } = require('./errors');
 const { PROTOCOL_VERSION } = require('./request');
 
 /** Lines of stderr kept for crash reports. */
@@ -148,7 +148,7 @@ function runBridge(opts) {
           break;
         }
         case 'warning':
-          reporter.warning(String(event.message ?? ''));
+          reporter.warning(renderDiagnostic(event));
           break;
         case 'progress': {
           const id = String(event.id ?? 'pyreqs');
@@ -168,7 +168,7 @@ function runBridge(opts) {
         case 'error':
           if (!errorEvent) {
             errorEvent = {
-              message: String(event.message || 'pyreqs failed without a message'),
+              message: renderDiagnostic(event) || 'pyreqs failed without a message',
               code: typeof event.code === 'string' && event.code ? event.code : 'PYREQS_ERROR',
             };
           }

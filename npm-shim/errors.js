@@ -7,8 +7,8 @@
  */
 class ShimError extends Error {
   /**
-   * @param {string} message
-   * @param {string} code an upper-snake-case error code, e.g. PYREQS_BINARY_NOT_FOUND
+   * @param {string} message the whole text shown to the user (what is wrong, then the fix)
+   * @param {string} code an upper-snake-case code from docs/errors.md, e.g. PYREQS_BINARY_NOT_FOUND
    */
   constructor(message, code) {
     super(message);
@@ -17,4 +17,35 @@ class ShimError extends Error {
   }
 }
 
-module.exports = { ShimError };
+/**
+ * The fields of an `error` or `warning` event (docs/protocol.md). Events of older binaries carry
+ * only `message` (the whole text) and `code`.
+ * @typedef {object} Diagnostic
+ * @property {string} [code]
+ * @property {string} [key]     full option path, e.g. custom.pythonRequirements.dockerEnv
+ * @property {string} [file]    file the message is about
+ * @property {string} [message] what is wrong
+ * @property {string} [fix]     what to do about it
+ * @property {string} [output]  last lines of a tool's output (errors only)
+ */
+
+/**
+ * Renders a diagnostic as the text the user sees: "key: file: message", the tool's output, and
+ * the fix on its own line.
+ * @param {Diagnostic} d
+ * @returns {string}
+ */
+function renderDiagnostic(d) {
+  const str = (/** @type {unknown} */ v) => (typeof v === 'string' ? v : '');
+  let text = [str(d.key), str(d.file)]
+    .filter((s) => s !== '')
+    .map((s) => `${s}: `)
+    .join('');
+  text += str(d.message);
+  const output = str(d.output).replace(/\n+$/, '');
+  if (output) text += `\n--- output (last lines) ---\n${output}`;
+  if (str(d.fix)) text += `\n${str(d.fix)}`;
+  return text;
+}
+
+module.exports = { ShimError, renderDiagnostic };

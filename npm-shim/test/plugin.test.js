@@ -246,6 +246,53 @@ test('an error event becomes one ServerlessError with its message and code; no e
   assert.equal(sls.service.package, undefined);
 });
 
+test('an error event with fields renders key, message, output and the fix on its own line', async () => {
+  const { error } = await runHook('before:package:createDeploymentArtifacts', [
+    { hello: true },
+    {
+      event: {
+        type: 'error',
+        code: 'PYTHON_REQUIREMENTS_INSTALL_FAILED',
+        key: 'custom.pythonRequirements.pythonBin',
+        message: 'pip failed (exit code 1)',
+        output: 'ERROR: No matching distribution found for nosuchpkg\n',
+        fix: 'Check the package names.',
+      },
+    },
+    { exit: 1 },
+  ]);
+  assert.ok(error instanceof FakeServerlessError);
+  assert.equal(error.code, 'PYTHON_REQUIREMENTS_INSTALL_FAILED');
+  assert.equal(
+    error.message,
+    'custom.pythonRequirements.pythonBin: pip failed (exit code 1)\n' +
+      '--- output (last lines) ---\nERROR: No matching distribution found for nosuchpkg\n' +
+      'Check the package names.'
+  );
+});
+
+test('a warning event with fields goes to log.warning with its file and fix', async () => {
+  const { utils, error } = await runHook('before:package:createDeploymentArtifacts', [
+    { hello: true },
+    {
+      event: {
+        type: 'warning',
+        code: 'PYREQS_EDITABLE_STRIPPED',
+        file: 'requirements.txt',
+        message: 'Stripping -e flag from requirement ./pkg',
+        fix: 'Write it without -e.',
+      },
+    },
+    { event: { type: 'warning', code: 'PYREQS_UNKNOWN_OPTION', key: 'custom.pythonRequirements.zipp', message: 'is not an option' } },
+  ]);
+  assert.equal(error, null);
+  const warnings = utils.calls.filter((c) => c[0] === 'warning');
+  assert.deepEqual(warnings, [
+    ['warning', 'requirements.txt: Stripping -e flag from requirement ./pkg\nWrite it without -e.'],
+    ['warning', 'custom.pythonRequirements.zipp: is not an option'],
+  ]);
+});
+
 test('an error event without a code gets PYREQS_ERROR; a plain Error named ServerlessError without classes', async () => {
   const sls = fakeServerless();
   delete sls.classes;

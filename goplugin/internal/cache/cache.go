@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 )
 
 const (
@@ -46,13 +48,13 @@ func DefaultRoot(goos string, getenv func(string) string) (string, error) {
 			base = getenv("APPDATA")
 		}
 		if base == "" {
-			return "", errors.New("neither LOCALAPPDATA nor APPDATA is set; set custom.pythonRequirements.cacheLocation")
+			return "", errors.New("neither LOCALAPPDATA nor APPDATA is set; set " + diag.ConfigPath("cacheLocation"))
 		}
 		return filepath.Join(base, "ServerlessFramework", "serverless-python-requirements", "Cache"), nil
 	case "darwin":
 		home := getenv("HOME")
 		if home == "" {
-			return "", errors.New("HOME is not set; set custom.pythonRequirements.cacheLocation")
+			return "", errors.New("HOME is not set; set " + diag.ConfigPath("cacheLocation"))
 		}
 		return filepath.Join(home, "Library", "Caches", "serverless-python-requirements"), nil
 	default:
@@ -61,7 +63,7 @@ func DefaultRoot(goos string, getenv func(string) string) (string, error) {
 		}
 		home := getenv("HOME")
 		if home == "" {
-			return "", errors.New("neither XDG_CACHE_HOME nor HOME is set; set custom.pythonRequirements.cacheLocation")
+			return "", errors.New("neither XDG_CACHE_HOME nor HOME is set; set " + diag.ConfigPath("cacheLocation"))
 		}
 		return filepath.Join(home, ".cache", "serverless-python-requirements"), nil
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/pipeline"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/proc"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/protocol"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 )
 
 // Version is stamped at build time with -ldflags -X (see scripts/build.sh).
@@ -50,12 +51,17 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stdout, Version)
 		return ExitOK
 	case "bridge":
+		// Everything the bridge writes passes one redactor: the emitter's (stdout) and this
+		// writer (stderr). It starts from the environment; the config adds its secrets.
+		red := redact.New(os.Environ())
+		errw := red.NewWriter(stderr)
+		defer errw.Flush()
 		fs := pflag.NewFlagSet("bridge", pflag.ContinueOnError)
-		fs.SetOutput(stderr)
+		fs.SetOutput(errw)
 		if err := fs.Parse(args[1:]); err != nil {
 			return ExitUsage
 		}
-		return bridge(ctx, stdin, stdout, stderr)
+		return bridge(ctx, stdin, stdout, errw, red)
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return ExitOK
@@ -65,25 +71,25 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 }
 
-func bridge(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) int {
-	emit := protocol.NewEmitter(stdout)
+func bridge(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, red *redact.Redactor) int {
+	emit := protocol.NewEmitter(stdout, protocol.WithRedactor(red))
 	emit.Hello(Version)
 	var req protocol.Request
 	dec := json.NewDecoder(stdin)
 	if err := dec.Decode(&req); err != nil {
-		emit.Error("PYREQS_BAD_REQUEST", fmt.Sprintf("pyreqs could not read the request from the Serverless plugin: %v. "+
-			"Reinstall serverless-pyreqs so the plugin and its binary match.", err))
+		emit.Fail(diag.Errorf(diag.CodeBadRequest, "pyreqs could not read the request from the Serverless plugin: %v", err))
 		return ExitFailure
 	}
 	if req.ShimVersion != Version {
-		emit.Error("PYREQS_VERSION_MISMATCH", fmt.Sprintf("Host version %q does not match binary version %q. "+
-			"Reinstall serverless-pyreqs (npm install) so the plugin and its binary come from the same release.", req.ShimVersion, Version))
+		emit.Fail(diag.Errorf(diag.CodeVersionMismatch, "Host version %q does not match binary version %q.", req.ShimVersion, Version).
+			WithFix("Reinstall serverless-pyreqs (npm install) so the plugin and its binary come from the same release."))
 		return ExitMismatch
 	}
 	if req.Protocol != protocol.Version {
-		emit.Error("PYREQS_VERSION_MISMATCH", fmt.Sprintf("protocol %d is not supported (want %d); reinstall serverless-pyreqs", req.Protocol, protocol.Version))
+		emit.Fail(diag.Errorf(diag.CodeVersionMismatch, "protocol %d is not supported (want %d).", req.Protocol, protocol.Version))
 		return ExitMismatch
 	}
+	addConfigSecrets(red, req.Service.Custom["pythonRequirements"])
 	edits, err := pipeline.Run(ctx, &req, pipeline.Deps{Emit: emit, Runner: proc.Exec{}, GOOS: runtime.GOOS, Environ: os.Environ()})
 	if err != nil {
 		return reportError(emit, stderr, err)
@@ -94,18 +100,14 @@ func bridge(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) int 
 
 func reportError(emit *protocol.Emitter, stderr io.Writer, err error) int {
 	if d, ok := diag.As(err); ok {
-		code := d.Code
-		if code == "" {
-			code = "PYREQS_ERROR"
-		}
-		emit.Error(code, d.Error())
+		emit.Fail(d)
 		return ExitFailure
 	}
 	if errors.Is(err, context.Canceled) {
-		emit.Error("PYREQS_INTERRUPTED", "Interrupted: nothing was left half-written.")
+		emit.Fail(diag.Errorf(diag.CodeInterrupted, "Interrupted: nothing was left half-written."))
 		return ExitFailure
 	}
 	fmt.Fprintf(stderr, "pyreqs: %+v\n", err)
-	emit.Error("PYREQS_INTERNAL", fmt.Sprintf("serverless-pyreqs failed: %v", err))
+	emit.Fail(diag.Errorf(diag.CodeInternal, "serverless-pyreqs failed: %v", err))
 	return ExitFailure
 }

@@ -1,6 +1,7 @@
-// Package diag holds the structured user-facing error type. Errors that a user can fix (bad config,
-// a missing tool, a failing pip) are *diag.Error values; everything else is a plain wrapped error
-// and is reported as an internal failure.
+// Package diag holds the user-facing messages of serverless-pyreqs: the catalog of stable codes
+// (catalog.go, documented in docs/errors.md) and the builders of errors and warnings that carry
+// them. Errors that a user can fix (bad config, a missing tool, a failing pip) are *diag.Error
+// values; everything else is a plain wrapped error and is reported as an internal failure.
 package diag
 
 import (
@@ -11,24 +12,21 @@ import (
 
 // Error is a problem the user can act on.
 type Error struct {
-	Code    string // stable code, e.g. PYREQS_CONFIG_INVALID
-	Key     string // config path, e.g. custom.pythonRequirements.dockerEnv (optional)
+	Code    Code   // stable code from the catalog, e.g. PYREQS_CONFIG_INVALID
+	Key     string // full config path, e.g. custom.pythonRequirements.dockerEnv (optional)
+	File    string // file the problem is in, e.g. /svc/requirements.txt (optional)
 	Message string // what is wrong
-	Hint    string // what to do about it (optional)
-	Output  string // tail of a subprocess's output, already redacted (optional)
+	Hint    string // what to do about it; empty means the catalog's fix for Code
+	Output  string // tail of a subprocess's output (optional; redacted when emitted)
 	Err     error  // underlying cause (optional, not shown unless there is no Message)
 }
 
+// Error renders the error as one text: "key: file: message", the hint (not the catalog's fix:
+// the event on the wire carries that), then the output tail.
 func (e *Error) Error() string {
 	var b strings.Builder
-	if e.Key != "" {
-		b.WriteString(e.Key)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Message)
-	if e.Message == "" && e.Err != nil {
-		b.WriteString(e.Err.Error())
-	}
+	b.WriteString(e.Where())
+	b.WriteString(e.Text())
 	if e.Hint != "" {
 		b.WriteString("\n")
 		b.WriteString(e.Hint)
@@ -40,14 +38,77 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// Where is the "key: " and "file: " prefix of the message ("" when neither is set).
+func (e *Error) Where() string { return where(e.Key, e.File) }
+
+// Text is the message alone (the cause's text when there is no message).
+func (e *Error) Text() string {
+	if e.Message == "" && e.Err != nil {
+		return e.Err.Error()
+	}
+	return e.Message
+}
+
+// Fix is the hint of this error, or the catalog's fix for its code.
+func (e *Error) Fix() string {
+	if e.Hint != "" {
+		return e.Hint
+	}
+	if ent, ok := Lookup(e.Code); ok {
+		return ent.Fix
+	}
+	return ""
+}
+
 func (e *Error) Unwrap() error { return e.Err }
 
-// Config returns a configuration error for key, e.g.
+// WithFix replaces the catalog's fix with one specific to this error and returns e.
+func (e *Error) WithFix(format string, args ...any) *Error {
+	e.Hint = sprintf(format, args)
+	return e
+}
+
+// WithOutput attaches the tail of a subprocess's output and returns e.
+func (e *Error) WithOutput(out string) *Error {
+	e.Output = out
+	return e
+}
+
+// Wrap records the underlying cause and returns e.
+func (e *Error) Wrap(err error) *Error {
+	e.Err = err
+	return e
+}
+
+// Errorf returns an error with code and a message, not tied to an option or a file.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: sprintf(format, args)}
+}
+
+// AtKey returns an error about an option. key is relative to custom.pythonRequirements (for
+// example "dockerEnv" or "layer.name") unless it is a full path starting with functions.,
+// provider., package., custom. or layers. (for example "functions.hello.module").
+func AtKey(code Code, key, format string, args ...any) *Error {
+	return &Error{Code: code, Key: ConfigPath(key), Message: sprintf(format, args)}
+}
+
+// AtFile returns an error about a file (a path as the user should see it).
+func AtFile(code Code, file, format string, args ...any) *Error {
+	return &Error{Code: code, File: file, Message: sprintf(format, args)}
+}
+
+// Config returns a PYREQS_CONFIG_INVALID error for key (see AtKey), e.g.
 // Config("dockerEnv", "must be a list of NAME or NAME=value strings").
-// key is relative to custom.pythonRequirements unless it starts with "functions." or "provider."
-// or "package.".
 func Config(key, format string, args ...any) *Error {
-	return &Error{Code: "PYREQS_CONFIG_INVALID", Key: ConfigPath(key), Message: fmt.Sprintf(format, args...)}
+	return AtKey(CodeConfigInvalid, key, format, args...)
+}
+
+// New returns a user error with a code, message and hint.
+//
+// Deprecated: use Errorf, AtKey or AtFile with a catalog code (and WithFix for a specific fix).
+// Kept while callers in pipeline, install, container and config are converted.
+func New(code Code, message, hint string) *Error {
+	return &Error{Code: code, Message: message, Hint: hint}
 }
 
 // ConfigPath turns an option name into its full path in serverless.yml.
@@ -63,11 +124,6 @@ func ConfigPath(key string) string {
 	return "custom.pythonRequirements." + key
 }
 
-// New returns a user error with a code, message and hint.
-func New(code, message, hint string) *Error {
-	return &Error{Code: code, Message: message, Hint: hint}
-}
-
 // As reports whether err is (or wraps) a *Error and returns it.
 func As(err error) (*Error, bool) {
 	var e *Error
@@ -75,4 +131,26 @@ func As(err error) (*Error, bool) {
 		return e, true
 	}
 	return nil, false
+}
+
+func where(key, file string) string {
+	var b strings.Builder
+	if key != "" {
+		b.WriteString(key)
+		b.WriteString(": ")
+	}
+	if file != "" {
+		b.WriteString(file)
+		b.WriteString(": ")
+	}
+	return b.String()
+}
+
+// sprintf formats like fmt.Sprintf but leaves a format without arguments alone, so a message
+// that contains a literal '%' (a path, a URL) is not mangled.
+func sprintf(format string, args []any) string {
+	if len(args) == 0 {
+		return format
+	}
+	return fmt.Sprintf(format, args...)
 }

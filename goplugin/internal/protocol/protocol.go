@@ -5,7 +5,11 @@ package protocol
 import (
 	"encoding/json"
 	"io"
+	"strings"
 	"sync"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 )
 
 // Version is the protocol version; bump it on incompatible changes.
@@ -99,23 +103,64 @@ type Edits struct {
 	Layers                map[string]map[string]any `json:"layers,omitempty"`
 }
 
-// Emitter writes NDJSON events. It is safe for concurrent use.
+// Emitter writes NDJSON events. It is safe for concurrent use. It is the single redaction point
+// of stdout: every text it writes (messages, keys, files, fixes, output tails) passes its
+// Redactor; the result's edits (paths and patterns for Serverless) are data and are written as
+// they are.
 type Emitter struct {
 	mu  sync.Mutex
 	enc *json.Encoder
+	red *redact.Redactor
 }
 
+// Option configures an Emitter.
+type Option func(*Emitter)
+
+// WithRedactor makes the Emitter mask secrets with r (built from the environment and the
+// config). Without it, the Emitter masks URL credentials, token-like query values and learned
+// secrets only.
+func WithRedactor(r *redact.Redactor) Option { return func(e *Emitter) { e.red = r } }
+
 // NewEmitter returns an Emitter writing to w.
-func NewEmitter(w io.Writer) *Emitter {
+func NewEmitter(w io.Writer, opts ...Option) *Emitter {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	return &Emitter{enc: enc}
+	e := &Emitter{enc: enc}
+	for _, o := range opts {
+		o(e)
+	}
+	if e.red == nil {
+		e.red = redact.New(nil)
+	}
+	return e
 }
+
+// Redactor returns the Emitter's redactor, for adding secrets found later.
+func (e *Emitter) Redactor() *redact.Redactor { return e.red }
 
 func (e *Emitter) emit(v any) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	_ = e.enc.Encode(v) // a broken stdout means the shim is gone; nothing useful to do
+}
+
+// event builds an event from key/value pairs, redacting string values and leaving out empty
+// optional ones.
+func (e *Emitter) event(typ string, kv ...any) map[string]any {
+	m := map[string]any{"type": typ}
+	for i := 0; i+1 < len(kv); i += 2 {
+		k := kv[i].(string)
+		switch v := kv[i+1].(type) {
+		case string:
+			if v == "" && k != "message" {
+				continue
+			}
+			m[k] = e.red.String(v)
+		default:
+			m[k] = v
+		}
+	}
+	return m
 }
 
 // Hello is the first event.
@@ -125,7 +170,7 @@ func (e *Emitter) Hello(version string) {
 
 // Log writes a log event at level notice, info, verbose or debug.
 func (e *Emitter) Log(level, msg string) {
-	e.emit(map[string]any{"type": "log", "level": level, "message": msg})
+	e.emit(e.event("log", "level", level, "message", msg))
 }
 
 // Info logs at info level (shown by default in Serverless v3 as a normal line).
@@ -137,14 +182,21 @@ func (e *Emitter) Verbose(msg string) { e.Log("verbose", msg) }
 // Debug logs at debug level (shown with --debug).
 func (e *Emitter) Debug(msg string) { e.Log("debug", msg) }
 
-// Warning writes a warning event.
+// Warn writes a warning event with its code, key or file, message and fix.
+func (e *Emitter) Warn(w *diag.Warning) {
+	e.emit(e.event("warning", "code", w.Code, "key", w.Key, "file", w.File, "message", w.Message, "fix", w.Fix()))
+}
+
+// Warning writes a warning event with a message only.
+//
+// Deprecated: use Warn with a catalog code. Kept while callers are converted.
 func (e *Emitter) Warning(msg string) {
-	e.emit(map[string]any{"type": "warning", "message": msg})
+	e.emit(e.event("warning", "message", msg))
 }
 
 // Progress updates (done=false) or removes (done=true) a progress line.
 func (e *Emitter) Progress(id, msg string, done bool) {
-	e.emit(map[string]any{"type": "progress", "id": id, "message": msg, "done": done})
+	e.emit(e.event("progress", "id", id, "message", msg, "done", done))
 }
 
 // Result writes the result event.
@@ -152,7 +204,22 @@ func (e *Emitter) Result(ed *Edits) {
 	e.emit(map[string]any{"type": "result", "edits": ed})
 }
 
-// Error writes the error event.
+// Fail writes the error event of d: code, key or file, message, fix and output as fields.
+func (e *Emitter) Fail(d *diag.Error) {
+	code, fix := d.Code, d.Fix()
+	if code == "" {
+		code = diag.CodeError
+	}
+	if ent, ok := diag.Lookup(code); ok && fix == "" {
+		fix = ent.Fix
+	}
+	e.emit(e.event("error", "code", code, "key", d.Key, "file", d.File, "message", d.Text(), "fix", fix,
+		"output", strings.TrimRight(d.Output, "\n")))
+}
+
+// Error writes an error event with a code and a message only.
+//
+// Deprecated: use Fail with a *diag.Error built from the catalog.
 func (e *Emitter) Error(code, msg string) {
-	e.emit(map[string]any{"type": "error", "code": code, "message": msg})
+	e.emit(e.event("error", "code", code, "message", msg))
 }

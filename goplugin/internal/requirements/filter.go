@@ -1,22 +1,35 @@
 package requirements
 
 import (
-	"fmt"
 	"strings"
 
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 )
 
-// Filter prepares lines for installation into a package folder, keeping their order:
+// Filter is FilterDiag with the warnings as text ("file: message").
+//
+// Deprecated: use FilterDiag and emit its warnings with their codes (protocol.Emitter.Warn).
+// Kept until the pipeline is converted.
+func Filter(lines []Line, noDeploy []string) (kept []Line, warnings []string) {
+	kept, ws := FilterDiag(lines, noDeploy)
+	for _, w := range ws {
+		warnings = append(warnings, w.String())
+	}
+	return kept, warnings
+}
+
+// FilterDiag prepares lines for installation into a package folder, keeping their order:
 //   - Editable lines become plain requirements (an install target cannot hold editable
-//     installs), each with the warning "Stripping -e flag from requirement <X>".
+//     installs), each with the warning "Stripping -e flag from requirement <X>"
+//     (PYREQS_EDITABLE_STRIPPED).
 //   - Requirements whose distribution name matches a noDeploy entry (PEP 503 normalised:
 //     case-insensitive, '-', '_' and '.' equivalent) are dropped, together with the --hash
 //     options on their logical line. Entries may be written like requirements ("Boto3[crt]").
 //   - Option lines are always kept. Duplicates are kept (pip decides).
 //
-// Requirements without a known name (local paths, URLs without #egg=) are never dropped.
-func Filter(lines []Line, noDeploy []string) (kept []Line, warnings []string) {
+// Requirements without a known name (local paths, URLs without #egg=) are never dropped. A
+// requirements file included by URL while noDeploy is set gives PYREQS_REMOTE_INCLUDE_NODEPLOY.
+func FilterDiag(lines []Line, noDeploy []string) (kept []Line, warnings []*diag.Warning) {
 	drop := make(map[string]bool, len(noDeploy))
 	for _, e := range noDeploy {
 		n := ParseName(e)
@@ -32,7 +45,7 @@ func Filter(lines []Line, noDeploy []string) (kept []Line, warnings []string) {
 		switch l.Kind {
 		case Editable:
 			req := editableRequirement(l.Text)
-			warnings = append(warnings, "Stripping -e flag from requirement "+redact.String(req))
+			warnings = append(warnings, diag.WarnAtFile(diag.CodeEditableStripped, l.File, "Stripping -e flag from requirement %s", req))
 			l.Kind, l.Text = Requirement, req
 			if l.Name == "" {
 				l.Name = linkName(req)
@@ -43,9 +56,8 @@ func Filter(lines []Line, noDeploy []string) (kept []Line, warnings []string) {
 			}
 		case Option:
 			if len(drop) > 0 && isRemoteInclude(l.Text) {
-				warnings = append(warnings, fmt.Sprintf(
-					"%s line %d includes a requirements file by URL; noDeploy is not applied to its contents",
-					l.File, l.LineNo))
+				warnings = append(warnings, diag.WarnAtFile(diag.CodeRemoteInclude, l.File,
+					"line %d includes a requirements file by URL; noDeploy is not applied to its contents", l.LineNo))
 			}
 			kept = append(kept, l)
 			continue

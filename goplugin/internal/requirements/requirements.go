@@ -68,12 +68,12 @@ type Line struct {
 
 // Error codes of the *diag.Error values this package returns.
 const (
-	CodeUnreadable = "PYREQS_REQUIREMENTS_UNREADABLE" // a file (or included file) cannot be read
-	CodeInvalid    = "PYREQS_REQUIREMENTS_INVALID"    // a line pip could not parse, an include cycle
+	CodeUnreadable = diag.CodeRequirementsUnreadable // a file (or included file) cannot be read
+	CodeInvalid    = diag.CodeRequirementsInvalid    // a line pip could not parse, an include cycle
 )
 
 // fileNameKey is the option that names the top-level requirements file.
-const fileNameKey = "custom.pythonRequirements.fileName"
+const fileNameKey = "fileName"
 
 // Read reads the requirements file at path: decodes it (UTF-8, optional BOM; UTF-16/32 with a
 // BOM), joins continuations, removes comments and blank lines, expands includes in place and
@@ -86,8 +86,8 @@ func Read(path string) ([]Line, error) {
 	}
 	data, err := os.ReadFile(abs)
 	if err != nil {
-		e := diag.New(CodeUnreadable, fmt.Sprintf("cannot read requirements file %s: %s", abs, ioReason(err)), "")
-		e.Key, e.Err = fileNameKey, err
+		e := diag.AtFile(CodeUnreadable, abs, "cannot read the requirements file: %s", ioReason(err)).Wrap(err)
+		e.Key = diag.ConfigPath(fileNameKey)
 		return nil, e
 	}
 	r := &reader{}
@@ -130,19 +130,17 @@ func (r *reader) parse(data []byte, abs string) ([]Line, error) {
 	return r.out, nil
 }
 
-func lineError(code, file string, no int, format string, args ...any) *diag.Error {
-	msg := fmt.Sprintf("%s line %d: ", file, no) + fmt.Sprintf(format, args...)
-	e := diag.New(code, msg, "")
-	e.Key = fileNameKey
+func lineError(code diag.Code, file string, no int, format string, args ...any) *diag.Error {
+	e := diag.AtFile(code, file, "line %d: %s", no, fmt.Sprintf(format, args...))
+	e.Key = diag.ConfigPath(fileNameKey)
 	return e
 }
 
 func (r *reader) parseFile(data []byte, file string) error {
 	content, err := decode(data)
 	if err != nil {
-		e := diag.New(CodeInvalid, fmt.Sprintf("requirements file %s: %v", file, err),
-			"Save the file as UTF-8.")
-		e.Key = fileNameKey
+		e := diag.AtFile(CodeInvalid, file, "%v", err).WithFix("Save the file as UTF-8.")
+		e.Key = diag.ConfigPath(fileNameKey)
 		return e
 	}
 	dir := filepath.Dir(file)
@@ -155,6 +153,8 @@ func (r *reader) parseFile(data []byte, file string) error {
 }
 
 func (r *reader) line(l rawLine, file, dir string) error {
+	// Index URLs and VCS URLs may carry credentials: every output of this process masks them.
+	redact.Learn(l.text)
 	out := Line{Text: l.text, Kind: Requirement, File: file, LineNo: l.no}
 	if !strings.HasPrefix(l.text, "-") {
 		out.Text = absRequirementPath(l.text, dir)
@@ -165,7 +165,7 @@ func (r *reader) line(l rawLine, file, dir string) error {
 	out.Kind = Option
 	toks, err := shellSplit(l.text)
 	if err != nil {
-		return lineError(CodeInvalid, file, l.no, "cannot split options (%v): %s", err, redact.String(l.text))
+		return lineError(CodeInvalid, file, l.no, "cannot split options (%v): %s", err, l.text)
 	}
 	missing := func(flag string) error {
 		return lineError(CodeInvalid, file, l.no, "%s needs a value", flag)

@@ -358,7 +358,7 @@ func TestReadErrors(t *testing.T) {
 		name     string
 		files    map[string]string
 		entry    string
-		code     string
+		code     diag.Code
 		contains []string // {d} is the temp dir
 		notExist bool
 	}{
@@ -367,7 +367,7 @@ func TestReadErrors(t *testing.T) {
 			files:    map[string]string{},
 			entry:    "requirements.txt",
 			code:     CodeUnreadable,
-			contains: []string{"cannot read requirements file {d}/requirements.txt: it does not exist"},
+			contains: []string{"{d}/requirements.txt: cannot read the requirements file: it does not exist"},
 			notExist: true,
 		},
 		{
@@ -377,7 +377,7 @@ func TestReadErrors(t *testing.T) {
 				"sub/a.txt":        "# header\n\nb==1\n-r nope.txt\n",
 			},
 			code:     CodeUnreadable,
-			contains: []string{"{d}/sub/a.txt line 4: included requirements file {d}/sub/nope.txt (-r nope.txt) cannot be read: it does not exist"},
+			contains: []string{"{d}/sub/a.txt: line 4: included requirements file {d}/sub/nope.txt (-r nope.txt) cannot be read: it does not exist"},
 			notExist: true,
 		},
 		{
@@ -388,7 +388,7 @@ func TestReadErrors(t *testing.T) {
 				"b.txt":            "-r a.txt\n",
 			},
 			code:     CodeInvalid,
-			contains: []string{"{d}/b.txt line 1: -r a.txt: include cycle: {d}/a.txt -> {d}/b.txt -> {d}/a.txt"},
+			contains: []string{"{d}/b.txt: line 1: -r a.txt: include cycle: {d}/a.txt -> {d}/b.txt -> {d}/a.txt"},
 		},
 		{
 			name:     "self include",
@@ -400,19 +400,19 @@ func TestReadErrors(t *testing.T) {
 			name:     "include without a value",
 			files:    map[string]string{"requirements.txt": "a==1\n\n--requirement\n"},
 			code:     CodeInvalid,
-			contains: []string{"{d}/requirements.txt line 3: -r/--requirement needs a value"},
+			contains: []string{"{d}/requirements.txt: line 3: -r/--requirement needs a value"},
 		},
 		{
 			name:     "unbalanced quote in an option line",
 			files:    map[string]string{"requirements.txt": "-c 'oops\n"},
 			code:     CodeInvalid,
-			contains: []string{"{d}/requirements.txt line 1: cannot split options (no closing quotation): -c 'oops"},
+			contains: []string{"{d}/requirements.txt: line 1: cannot split options (no closing quotation): -c 'oops"},
 		},
 		{
 			name:     "not UTF-8",
 			files:    map[string]string{"requirements.txt": "caf\xe9==1\n"},
 			code:     CodeInvalid,
-			contains: []string{"requirements file {d}/requirements.txt: is not valid UTF-8 text", "Save the file as UTF-8."},
+			contains: []string{"{d}/requirements.txt: is not valid UTF-8 text", "Save the file as UTF-8."},
 		},
 	}
 	for _, tt := range tests {
@@ -653,15 +653,26 @@ func TestFilterEditable(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("kept mismatch (-want +got):\n%s", diff)
 	}
+	// The credentials stay in the warning text: the emitter masks them on the way out.
 	wantWarn := []string{
 		"Stripping -e flag from requirement git+https://github.com/org/some-egg.git#egg=some-egg",
 		"Stripping -e flag from requirement " + dir + "/localpkg",
-		"Stripping -e flag from requirement git+https://user:****@github.com/org/private.git#egg=private",
+		"Stripping -e flag from requirement git+https://user:secret@github.com/org/private.git#egg=private",
 		"Stripping -e flag from requirement " + dir + "/localpkg --config-settings editable_mode=compat",
 		"Stripping -e flag from requirement " + dir + "/dir with space",
 	}
-	if diff := cmp.Diff(wantWarn, warnings); diff != "" {
+	var gotWarn []string
+	for _, w := range warnings {
+		gotWarn = append(gotWarn, strings.TrimPrefix(w, filepath.Join(dir, "requirements.txt")+": "))
+	}
+	if diff := cmp.Diff(wantWarn, gotWarn); diff != "" {
 		t.Errorf("warnings mismatch (-want +got):\n%s", diff)
+	}
+	_, coded := FilterDiag(lines, nil)
+	for _, w := range coded {
+		if w.Code != diag.CodeEditableStripped || w.File != filepath.Join(dir, "requirements.txt") {
+			t.Errorf("warning %+v: want code %s and the file", w, diag.CodeEditableStripped)
+		}
 	}
 }
 
@@ -691,7 +702,7 @@ func TestFilterRemoteIncludeWarning(t *testing.T) {
 	if len(kept) != 1 {
 		t.Errorf("kept = %+v", kept)
 	}
-	want := []string{"/svc/requirements.txt line 3 includes a requirements file by URL; noDeploy is not applied to its contents"}
+	want := []string{"/svc/requirements.txt: line 3 includes a requirements file by URL; noDeploy is not applied to its contents"}
 	if diff := cmp.Diff(want, w); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}

@@ -25,7 +25,6 @@ import (
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/proc"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 )
 
 // DefaultPatterns are the original plugin's default slim patterns.
@@ -294,25 +293,22 @@ func Strip(ctx context.Context, r proc.Runner, libs []string, env []string) (fai
 		}
 		var nf *proc.NotFoundError
 		if errors.As(err, &nf) {
-			return "", &diag.Error{Code: "PYREQS_STRIP_NOT_FOUND", Key: diag.ConfigPath("strip"),
-				Message: "slim is on but the strip program was not found",
-				Hint:    "Install binutils (e.g. apt-get install binutils), or set custom.pythonRequirements.strip: false to keep shared libraries unstripped."}
+			return "", diag.AtKey(diag.CodeStripNotFound, "strip", "slim is on but the strip program was not found").
+				WithFix("Install binutils (e.g. apt-get install binutils), or set %s: false to keep shared libraries unstripped.", diag.ConfigPath("strip"))
 		}
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
 		var ee *proc.ExitError
 		if !errors.As(err, &ee) {
-			return "", &diag.Error{Code: "PYREQS_STRIP_FAILED", Key: diag.ConfigPath("strip"),
-				Message: fmt.Sprintf("running strip failed: %v", err),
-				Hint:    "Set custom.pythonRequirements.strip: false to skip stripping."}
+			return "", diag.AtKey(diag.CodeStripFailed, "strip", "running strip failed: %v", err).Wrap(err)
 		}
 		out := res.Output
 		if len(out) == 0 {
 			out = ee.Result.Output
 		}
 		if tail := strings.TrimSpace(proc.Tail(out, 10)); tail != "" {
-			outputs = append(outputs, redact.String(tail))
+			outputs = append(outputs, tail) // shown through the emitter, which redacts
 		} else {
 			outputs = append(outputs, fmt.Sprintf("strip exited with code %d", ee.Result.ExitCode))
 		}

@@ -14,27 +14,26 @@ import (
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/proc"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 )
 
-// Error codes (the original plugin's where it had one).
+// Error codes (the original plugin's where it had one); see the catalog in package diag.
 const (
-	CodePipenvNotFound     = "PYTHON_REQUIREMENTS_PIPENV_NOT_FOUND"
-	CodePipenvVersion      = "PYTHON_REQUIREMENTS_PIPENV_VERSION_ERROR"
-	CodePoetryNotFound     = "PYTHON_REQUIREMENTS_POETRY_NOT_FOUND"
-	CodeMissingPoetryLock  = "MISSING_REQUIRED_POETRY_LOCK"
-	CodePoetryNoExport     = "PYREQS_POETRY_EXPORT_PLUGIN_MISSING"
-	CodeUvNotFound         = "PYTHON_REQUIREMENTS_UV_NOT_FOUND"
-	CodeExportFailed       = "PYREQS_EXPORT_FAILED"
+	CodePipenvNotFound     = diag.CodePipenvNotFound
+	CodePipenvVersion      = diag.CodePipenvVersion
+	CodePoetryNotFound     = diag.CodePoetryNotFound
+	CodeMissingPoetryLock  = diag.CodePoetryLockMissing
+	CodePoetryNoExport     = diag.CodePoetryExportMissing
+	CodeUvNotFound         = diag.CodeUvNotFound
+	CodeExportFailed       = diag.CodeExportFailed
 	tempPattern            = "pyreqs-export-"
 	exportedName           = "requirements.txt"
 	poetryPluginInstallCmd = "poetry self add poetry-plugin-export"
 )
 
-// Logger receives an export's messages (*protocol.Emitter is one).
+// Logger receives an export's messages (*protocol.Emitter is one). It redacts what it writes.
 type Logger interface {
 	Log(level, msg string)
-	Warning(msg string)
+	Warn(w *diag.Warning)
 }
 
 // Tools runs the exports.
@@ -131,10 +130,9 @@ func (t *Tools) pipenv(ctx context.Context, s *Source) ([]byte, error) {
 	}
 	m := pipenvVersionRE.FindStringSubmatch(string(res.Stdout))
 	if m == nil {
-		return nil, &diag.Error{Code: CodePipenvVersion, Key: diag.ConfigPath("usePipenv"),
-			Message: "Unable to parse pipenv version!",
-			Hint:    "Check that `pipenv --version` works, or set custom.pythonRequirements.usePipenv: false to ignore the Pipfile.",
-			Output:  t.redact(proc.Tail(res.Output, 5))}
+		return nil, diag.AtKey(CodePipenvVersion, "usePipenv", "Unable to parse pipenv version!").
+			WithFix("Check that `pipenv --version` works, or set %s: false to ignore the Pipfile.", diag.ConfigPath("usePipenv")).
+			WithOutput(proc.Tail(res.Output, 5))
 	}
 	t.Log.Log("verbose", "Using pipenv "+m[1])
 	if versionLE(m[1], "2022.8.5") {
@@ -145,8 +143,8 @@ func (t *Tools) pipenv(ctx context.Context, s *Source) ([]byte, error) {
 		return res.Stdout, nil
 	}
 	if lock := filepath.Join(filepath.Dir(s.File), "Pipfile.lock"); !isFile(lock) {
-		t.Log.Warning(fmt.Sprintf("No Pipfile.lock found! Running `pipenv lock` to create %s. Commit it so that every deploy installs "+
-			"the same versions; review https://pipenv.pypa.io/en/latest/pipfile/ for recommendations.", t.rel(lock)))
+		t.Log.Warn(diag.WarnAtFile(diag.CodePipfileLockMissing, t.rel(s.File), "No Pipfile.lock found! Running `pipenv lock` to create %s.", t.rel(lock)).
+			WithFix("Commit %s so that every deploy installs the same versions; review https://pipenv.pypa.io/en/latest/pipfile/ for recommendations.", t.rel(lock)))
 		if _, err := t.run(ctx, s, env, "pipenv", "lock"); err != nil {
 			return nil, t.failed(err, s, "pipenv lock")
 		}
@@ -188,9 +186,10 @@ func (t *Tools) poetry(ctx context.Context, s *Source, o *config.Options, out st
 		t.Log.Log("info", "Generating requirements.txt from "+t.rel(lock))
 	} else {
 		if o.RequirePoetryLockFile {
-			return nil, &diag.Error{Code: CodeMissingPoetryLock, Key: diag.ConfigPath("requirePoetryLockFile"),
-				Message: fmt.Sprintf("poetry.lock file not found - set requirePoetryLockFile to false to disable this error (looked for %s)", t.rel(lock)),
-				Hint:    fmt.Sprintf("Run `poetry lock` in %s and commit poetry.lock, or set custom.pythonRequirements.requirePoetryLockFile: false to let poetry lock at packaging time.", t.folder(s.Dir))}
+			return nil, diag.AtKey(CodeMissingPoetryLock, "requirePoetryLockFile",
+				"poetry.lock file not found - set requirePoetryLockFile to false to disable this error (looked for %s)", t.rel(lock)).
+				WithFix("Run `poetry lock` in %s and commit poetry.lock, or set %s: false to let poetry lock at packaging time.",
+					t.folder(s.Dir), diag.ConfigPath("requirePoetryLockFile"))
 		}
 		t.Log.Log("info", "Generating poetry.lock and requirements.txt from "+t.rel(s.File))
 	}
@@ -212,21 +211,20 @@ func (t *Tools) poetry(ctx context.Context, s *Source, o *config.Options, out st
 			if vr, verr := t.run(ctx, s, t.Environ, "poetry", "--version"); verr == nil {
 				version = strings.TrimSpace(string(vr.Stdout))
 			}
-			return nil, &diag.Error{Code: CodePoetryNoExport, Key: diag.ConfigPath("usePoetry"),
-				Message: fmt.Sprintf("%s has no `export` command, which is needed to read %s: since Poetry 2 it comes from the poetry-plugin-export plugin",
-					version, t.rel(s.File)),
-				Hint: fmt.Sprintf("Install the plugin with `%s` (or `pipx inject poetry poetry-plugin-export`), "+
-					"or set custom.pythonRequirements.usePoetry: false to ignore the Poetry project.", poetryPluginInstallCmd),
-				Output: t.redact(proc.Tail(ee.Result.Output, 5))}
+			return nil, diag.AtKey(CodePoetryNoExport, "usePoetry",
+				"%s has no `export` command, which is needed to read %s: since Poetry 2 it comes from the poetry-plugin-export plugin",
+				version, t.rel(s.File)).
+				WithFix("Install the plugin with `%s` (or `pipx inject poetry poetry-plugin-export`), or set %s: false to ignore the Poetry project.",
+					poetryPluginInstallCmd, diag.ConfigPath("usePoetry")).
+				WithOutput(proc.Tail(ee.Result.Output, 5))
 		}
 		return nil, t.failed(err, s, display("poetry", args, out))
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {
-		return nil, &diag.Error{Code: CodeExportFailed, Key: diag.ConfigPath("usePoetry"),
-			Message: fmt.Sprintf("poetry export wrote no requirements for %s", t.rel(s.File)),
-			Hint:    "Check that `poetry export -f requirements.txt` works in that folder, or set custom.pythonRequirements.usePoetry: false.",
-			Output:  t.redact(proc.Tail(res.Output, 10)), Err: err}
+		return nil, diag.AtKey(CodeExportFailed, "usePoetry", "poetry export wrote no requirements for %s", t.rel(s.File)).
+			WithFix("Check that `poetry export -f requirements.txt` works in that folder, or set %s: false.", diag.ConfigPath("usePoetry")).
+			WithOutput(proc.Tail(res.Output, 10)).Wrap(err)
 	}
 	return data, nil
 }
@@ -267,18 +265,17 @@ func (t *Tools) uv(ctx context.Context, s *Source, o *config.Options, out string
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {
-		return nil, &diag.Error{Code: CodeExportFailed, Key: diag.ConfigPath("useUv"),
-			Message: fmt.Sprintf("uv export wrote no requirements for %s", t.rel(s.File)), Err: err}
+		return nil, diag.AtKey(CodeExportFailed, "useUv", "uv export wrote no requirements for %s", t.rel(s.File)).Wrap(err)
 	}
 	return data, nil
 }
 
-// run runs one tool command in the source's folder; its output goes to the debug log.
+// run runs one tool command in the source's folder; its output goes to the debug log (which
+// redacts it).
 func (t *Tools) run(ctx context.Context, s *Source, env []string, name string, args ...string) (proc.Result, error) {
-	secrets := redact.EnvSecrets(env)
-	t.Log.Log("verbose", "Running: "+redact.String(proc.Cmd{Name: name, Args: args}.String(), secrets...))
+	t.Log.Log("verbose", "Running: "+proc.Cmd{Name: name, Args: args}.String())
 	res, err := t.Runner.Run(ctx, proc.Cmd{Name: name, Args: args, Dir: s.Dir, Env: env,
-		OnLine: func(l string) { t.Log.Log("debug", redact.String(l, secrets...)) }})
+		OnLine: func(l string) { t.Log.Log("debug", l) }})
 	if err != nil && ctx.Err() != nil {
 		return res, ctx.Err()
 	}
@@ -297,8 +294,6 @@ func display(name string, args []string, out string) string {
 	return strings.Join(parts, " ")
 }
 
-func (t *Tools) redact(s string) string { return redact.String(s, redact.EnvSecrets(t.Environ)...) }
-
 // failed turns a tool's failure into a user error naming the option that selects the source.
 func (t *Tools) failed(err error, s *Source, cmd string) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -312,38 +307,35 @@ func (t *Tools) failed(err error, s *Source, cmd string) error {
 	if !errors.As(err, &ee) {
 		return err
 	}
-	hint := ""
+	e := diag.Errorf(CodeExportFailed, "`%s` failed in %s (exit code %d)", cmd, t.folder(s.Dir), ee.Result.ExitCode).
+		WithOutput(proc.Tail(ee.Result.Output, 20)).Wrap(err)
 	switch s.Kind {
 	case Pipenv:
-		hint = "Check that the Pipfile resolves (`pipenv lock`) with the index settings in use, or set custom.pythonRequirements.usePipenv: false to ignore the Pipfile."
+		e.WithFix("Check that the Pipfile resolves (`pipenv lock`) with the index settings in use, or set %s: false to ignore the Pipfile.",
+			diag.ConfigPath("usePipenv"))
 	case Poetry:
-		hint = "Check that `poetry lock` and `poetry export` work in that folder and that the groups named in poetryWithGroups, " +
-			"poetryWithoutGroups and poetryOnlyGroups exist, or set custom.pythonRequirements.usePoetry: false to ignore the Poetry project."
+		e.WithFix("Check that `poetry lock` and `poetry export` work in that folder and that the groups named in poetryWithGroups, "+
+			"poetryWithoutGroups and poetryOnlyGroups exist, or set %s: false to ignore the Poetry project.", diag.ConfigPath("usePoetry"))
 	case Uv:
-		hint = "Check that uv.lock is up to date (`uv lock`) and that uvOptionalDependencies, uvWithGroups, uvWithoutGroups and uvOnlyGroups " +
-			"name extras and groups of the project, or set custom.pythonRequirements.useUv: false to ignore uv.lock."
+		e.WithFix("Check that uv.lock is up to date (`uv lock`) and that uvOptionalDependencies, uvWithGroups, uvWithoutGroups and uvOnlyGroups "+
+			"name extras and groups of the project, or set %s: false to ignore uv.lock.", diag.ConfigPath("useUv"))
 	}
-	return &diag.Error{Code: CodeExportFailed,
-		Message: fmt.Sprintf("`%s` failed in %s (exit code %d)", t.redact(redact.String(cmd)), t.folder(s.Dir), ee.Result.ExitCode),
-		Hint:    hint, Output: t.redact(proc.Tail(ee.Result.Output, 20)), Err: err}
+	return e
 }
 
 func (t *Tools) notFound(s *Source) error {
 	switch s.Kind {
 	case Pipenv:
-		return &diag.Error{Code: CodePipenvNotFound, Key: diag.ConfigPath("usePipenv"),
-			Message: fmt.Sprintf("pipenv not found! It is needed to read %s.", t.rel(s.File)),
-			Hint: "Install it according to the pipenv docs (`pip install --user pipenv` or `pipx install pipenv`, https://pipenv.pypa.io/), " +
-				"or set custom.pythonRequirements.usePipenv: false to ignore the Pipfile."}
+		return diag.AtKey(CodePipenvNotFound, "usePipenv", "pipenv not found! It is needed to read %s.", t.rel(s.File)).
+			WithFix("Install it according to the pipenv docs (`pip install --user pipenv` or `pipx install pipenv`, https://pipenv.pypa.io/), "+
+				"or set %s: false to ignore the Pipfile.", diag.ConfigPath("usePipenv"))
 	case Poetry:
-		return &diag.Error{Code: CodePoetryNotFound, Key: diag.ConfigPath("usePoetry"),
-			Message: fmt.Sprintf("poetry not found! It is needed to read the Poetry project %s.", t.rel(s.File)),
-			Hint: "Install it according to the poetry docs (`pipx install poetry`, then `" + poetryPluginInstallCmd + "`; https://python-poetry.org/docs/#installation), " +
-				"or set custom.pythonRequirements.usePoetry: false to ignore the Poetry project."}
+		return diag.AtKey(CodePoetryNotFound, "usePoetry", "poetry not found! It is needed to read the Poetry project %s.", t.rel(s.File)).
+			WithFix("Install it according to the poetry docs (`pipx install poetry`, then `%s`; https://python-poetry.org/docs/#installation), "+
+				"or set %s: false to ignore the Poetry project.", poetryPluginInstallCmd, diag.ConfigPath("usePoetry"))
 	default:
-		return &diag.Error{Code: CodeUvNotFound, Key: diag.ConfigPath("useUv"),
-			Message: fmt.Sprintf("uv not found! It is needed to read %s.", t.rel(s.File)),
-			Hint: "Install it according to the uv docs (`pip install uv`, or https://docs.astral.sh/uv/getting-started/installation/), " +
-				"or set custom.pythonRequirements.useUv: false to ignore uv.lock."}
+		return diag.AtKey(CodeUvNotFound, "useUv", "uv not found! It is needed to read %s.", t.rel(s.File)).
+			WithFix("Install it according to the uv docs (`pip install uv`, or https://docs.astral.sh/uv/getting-started/installation/), "+
+				"or set %s: false to ignore uv.lock.", diag.ConfigPath("useUv"))
 	}
 }

@@ -2,7 +2,6 @@ package source
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 
@@ -12,7 +11,7 @@ import (
 )
 
 // CodeTOML is the code of the error for an unreadable or invalid pyproject.toml or uv.lock.
-const CodeTOML = "PYREQS_TOML_INVALID"
+const CodeTOML = diag.CodeTOMLInvalid
 
 // pyproject is what the detection needs from a pyproject.toml.
 type pyproject struct {
@@ -46,8 +45,8 @@ func readPyproject(path string) (*pyproject, error) {
 	}
 	p := &pyproject{path: path}
 	bad := func(key, want string) error {
-		return &diag.Error{Code: CodeTOML, Message: fmt.Sprintf("%s: %s must be %s", path, key, want),
-			Hint: "Fix the file (see https://packaging.python.org/en/latest/specifications/pyproject-toml/)."}
+		return diag.AtFile(CodeTOML, path, "%s must be %s", key, want).
+			WithFix("Fix the file (see https://packaging.python.org/en/latest/specifications/pyproject-toml/).")
 	}
 	if bs, ok := doc["build-system"]; ok {
 		t, ok := bs.(map[string]any)
@@ -99,23 +98,17 @@ func lockMembers(path string) ([]string, error) {
 func readTOML(path string) (map[string]any, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &diag.Error{Code: CodeTOML, Message: fmt.Sprintf("cannot read %s: %v", path, unwrap(err)), Err: err}
+		return nil, diag.AtFile(CodeTOML, path, "cannot read it: %v", unwrap(err)).Wrap(err)
 	}
 	doc := map[string]any{}
 	if err := toml.Unmarshal(data, &doc); err != nil {
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
 			row, col := de.Position()
-			return nil, &diag.Error{
-				Code:    CodeTOML,
-				Message: fmt.Sprintf("%s line %d, column %d: invalid TOML: %s", path, row, col, strings.TrimPrefix(de.Error(), "toml: ")),
-				Hint:    "Fix the TOML syntax of that file.",
-				Output:  de.String(),
-				Err:     err,
-			}
+			return nil, diag.AtFile(CodeTOML, path, "line %d, column %d: invalid TOML: %s", row, col, strings.TrimPrefix(de.Error(), "toml: ")).
+				WithFix("Fix the TOML syntax of that file.").WithOutput(de.String()).Wrap(err)
 		}
-		return nil, &diag.Error{Code: CodeTOML, Message: fmt.Sprintf("%s: invalid TOML: %v", path, err),
-			Hint: "Fix the TOML syntax of that file.", Err: err}
+		return nil, diag.AtFile(CodeTOML, path, "invalid TOML: %v", err).WithFix("Fix the TOML syntax of that file.").Wrap(err)
 	}
 	return doc, nil
 }
