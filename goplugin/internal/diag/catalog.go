@@ -107,6 +107,17 @@ const (
 	CodeContainerNotRemoved  = "PYREQS_CONTAINER_NOT_REMOVED"
 	CodeDockerSSHRemote      = "PYREQS_DOCKER_SSH_REMOTE"
 	CodeBinaryPathMissing    = "PYREQS_BINARY_PATH_MISSING"
+
+	// Packaging checks, target installs and OS packages.
+	CodeSizeUnzipped        = "PYREQS_SIZE_UNZIPPED"
+	CodeSizeUnzippedNear    = "PYREQS_SIZE_UNZIPPED_NEAR"
+	CodeSizeZipped          = "PYREQS_SIZE_ZIPPED"
+	CodeSizeZippedNear      = "PYREQS_SIZE_ZIPPED_NEAR"
+	CodeSizeLayers          = "PYREQS_SIZE_LAYERS"
+	CodeTargetNoWheel       = "PYREQS_TARGET_NO_WHEEL"
+	CodeBinaryWrongPlatform = "PYREQS_BINARY_WRONG_PLATFORM"
+	CodeOSPackagesInvalid   = "PYREQS_OS_PACKAGES_INVALID"
+	CodeOSPackagesNeedDock  = "PYREQS_OS_PACKAGES_NEED_DOCKER"
 )
 
 // entries is the catalog, in the order docs/errors.md lists it.
@@ -240,6 +251,28 @@ var entries = []Entry{
 		Fix: "Nothing to do if the key works; use a local engine to forward the SSH agent."},
 	{Code: CodeBinaryPathMissing, Kind: KindWarning, Shim: true, Meaning: "PYREQS_BINARY_PATH names a file that does not exist; it is ignored.",
 		Fix: "Point PYREQS_BINARY_PATH at the pyreqs binary, or unset it."},
+
+	// --- packaging checks ----------------------------------------------------------------------
+	{Code: CodeSizeUnzipped, Meaning: "A function's code plus its layers is not smaller than 262,144,000 bytes unzipped: Lambda would refuse it after the upload.",
+		Fix: "Follow the advice listed per package (noDeploy for packages the Lambda runtime has, slim, zip: true), or set sizeCheck: warn to package anyway."},
+	{Code: CodeSizeUnzippedNear, Kind: KindWarning, Meaning: "A function's code plus its layers is over 80% of Lambda's 262,144,000-byte unzipped limit.",
+		Fix: "Follow the advice listed per package before the next requirement pushes it over."},
+	{Code: CodeSizeZipped, Meaning: "`sls deploy function` would upload a zip over the 50 MB that Lambda accepts in a direct upload.",
+		Fix: "Deploy with `sls deploy` (it uploads through S3), or shrink the zip (noDeploy, slim, layer: true)."},
+	{Code: CodeSizeZippedNear, Kind: KindWarning, Meaning: "A function's zip is over 80% of the 50 MB Lambda accepts in a direct upload (`sls deploy function`).",
+		Fix: "Shrink the zip (noDeploy, slim, layer: true), or deploy with `sls deploy`."},
+	{Code: CodeSizeLayers, Meaning: "A function attaches more than the 5 layers Lambda allows.",
+		Fix: "Merge layers, or remove some from functions.<f>.layers, provider.layers or requirementsLayers."},
+	// --- target installs and native files ------------------------------------------------------
+	{Code: CodeTargetNoWheel, Meaning: "Installing for the Lambda target from this host needs wheels, and some packages have only a compiled source distribution.",
+		Fix: "Pin a version that has a wheel for the target, set dockerizePip: true, or set dockerizePip: when-needed (Docker only for such sets)."},
+	{Code: CodeBinaryWrongPlatform, Meaning: "A native file in the requirements cannot load on the function's target (another CPU architecture, a macOS or Windows binary).",
+		Fix: "Install for the target (the default when host and target differ), pin a version with a wheel for the target, or set dockerizePip: true."},
+	// --- OS packages ---------------------------------------------------------------------------
+	{Code: CodeOSPackagesInvalid, Meaning: "apt-requirements.txt holds a line that is not an OS package name.",
+		Fix: "Write one package name per line (comments start with #)."},
+	{Code: CodeOSPackagesNeedDock, Meaning: "apt-requirements.txt lists OS packages, which can only be installed in a build container.",
+		Fix: "Set dockerizePip: true, or remove the file."},
 }
 
 // Entries returns the catalog in documentation order.
