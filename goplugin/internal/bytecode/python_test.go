@@ -254,6 +254,15 @@ func TestDeterministic(t *testing.T) {
 	if n != 4 {
 		t.Errorf("compared %d files compiled alone, want 4", n)
 	}
+	pycs := 0
+	for _, f := range listFiles(t, c) {
+		if strings.HasSuffix(f, ".pyc") {
+			pycs++
+		}
+	}
+	if pycs != 4 {
+		t.Errorf("Paths named 4 files but %d .pyc files were written", pycs)
+	}
 }
 
 func readFile(t *testing.T, p string) []byte {
