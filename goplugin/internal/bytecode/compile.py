@@ -67,8 +67,102 @@ def pyc_bytes(data, dfile):
     from importlib.util import MAGIC_NUMBER, source_hash
 
     code = compile(data, dfile, "exec", dont_inherit=True, optimize=0)
-    return (MAGIC_NUMBER + FLAGS_UNCHECKED_HASH.to_bytes(4, "little") + source_hash(data)
-            + marshal.dumps(code))
+    body = marshal.dumps(code)
+    if sys.version_info < (3, 11):
+        body = canonical_refs(body)
+    return MAGIC_NUMBER + FLAGS_UNCHECKED_HASH.to_bytes(4, "little") + source_hash(data) + body
+
+
+# Before Python 3.11, marshal sets FLAG_REF on an object when its reference count is above one,
+# which for an interned string depends on what else the process holds: the same file gives
+# different bytes in different processes. canonical_refs rewrites the stream so that FLAG_REF
+# is set exactly on the objects a later TYPE_REF points to (an object that occurs twice in a
+# file is flagged in every process), and renumbers the references. The one-character strings
+# are process-wide singletons whose "interned" mark also depends on history: they are written
+# interned exactly when the compiler itself would intern them (name characters only).
+# marshal.loads gives equal code back (interning is an optimisation; names are re-interned on
+# load). Python 3.11+ gave identical bytes across processes in every test and is left alone.
+FLAG_REF = 0x80
+FIXED = {"0": 0, "N": 0, "F": 0, "T": 0, "S": 0, ".": 0, "i": 4, "g": 8, "y": 16}
+SIZED4 = {"s", "t", "u", "a", "A"}  # int32 length + bytes
+NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+STR_KINDS = {"z": ("z", "Z"), "Z": ("z", "Z"), "a": ("a", "A"), "A": ("a", "A"), "u": ("u", "t"), "t": ("u", "t")}
+SEQ4 = {"(", "[", "<", ">"}  # int32 count + objects (")" is the small tuple: 1-byte count)
+
+
+def canonical_refs(buf):
+    flagged = []  # positions of the type bytes that carry FLAG_REF, in reference-index order
+    refs = []  # (position, index) of every TYPE_REF
+    kinds = []  # (position, type code) of the one-character strings
+
+    def i32(pos):
+        return int.from_bytes(buf[pos:pos + 4], "little", signed=True)
+
+    def obj(pos):
+        t = buf[pos]
+        if t & FLAG_REF:
+            flagged.append(pos)
+        c = chr(t & ~FLAG_REF)
+        pos += 1
+        if c in FIXED:
+            return pos + FIXED[c]
+        if c == "r":
+            refs.append((pos - 1, i32(pos)))
+            return pos + 4
+        if c == "l":
+            return pos + 4 + 2 * abs(i32(pos))
+        if c in SIZED4 or c in ("z", "Z"):
+            n, start = (i32(pos), pos + 4) if c in SIZED4 else (buf[pos], pos + 1)
+            if c in STR_KINDS and n <= 2:
+                text = buf[start:start + n].decode("utf-8", "surrogatepass")
+                if len(text) <= 1:
+                    kinds.append((pos - 1, STR_KINDS[c][text == "" or text in NAME_CHARS]))
+            return start + n
+        if c == "f":
+            return pos + 1 + buf[pos]
+        if c == "x":
+            pos += 1 + buf[pos]
+            return pos + 1 + buf[pos]
+        if c == ")":
+            n, pos = buf[pos], pos + 1
+        elif c in SEQ4:
+            n, pos = i32(pos), pos + 4
+        elif c == "{":
+            while buf[pos] != ord("0"):
+                pos = obj(obj(pos))
+            return pos + 1
+        elif c == "c":
+            # 3.8-3.10: argcount, posonlyargcount, kwonlyargcount, nlocals, stacksize, flags;
+            # code, consts, names, varnames, freevars, cellvars, filename, name; firstlineno;
+            # lnotab (linetable in 3.10). 3.7 has no posonlyargcount.
+            pos += 4 * (6 if sys.version_info >= (3, 8) else 5)
+            for _ in range(8):
+                pos = obj(pos)
+            return obj(pos + 4)
+        else:
+            raise ValueError("unexpected marshal type %r at %d" % (c, pos - 1))
+        for _ in range(n):
+            pos = obj(pos)
+        return pos
+
+    if obj(0) != len(buf):
+        raise ValueError("marshal stream not fully parsed")
+    used = {index for _, index in refs}
+    out = bytearray(buf)
+    renumber = {}
+    for index, pos in enumerate(flagged):
+        if index in used:
+            renumber[index] = len(renumber)
+        else:
+            out[pos] &= ~FLAG_REF
+    for pos, index in refs:
+        out[pos + 1:pos + 5] = renumber[index].to_bytes(4, "little")
+    for pos, kind in kinds:
+        out[pos] = (out[pos] & FLAG_REF) | ord(kind)
+    result = bytes(out)
+    if marshal.loads(result) != marshal.loads(buf):  # caught by compile_one: no .pyc for this file
+        raise ValueError("canonical marshal stream does not load to the same code")
+    return result
 
 
 def write_atomic(path, data):
