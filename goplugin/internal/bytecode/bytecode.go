@@ -8,8 +8,16 @@
 // the host through a proc.Runner (Host), or inside a build container from the argument list of
 // Job.Argv and the environment of Env. It writes only __pycache__/<name>.<cache tag>.pyc next to
 // each source, and its output is byte-identical for the same sources, ddir and interpreter
-// version: string hashing is fixed (PYTHONHASHSEED=0) and every file is marshalled from code
-// objects built from that file alone, whatever the worker count.
+// version, whatever the worker count or the order of work: string hashing is fixed
+// (PYTHONHASHSEED=0, for the frozenset constants of Python 3.9/3.10), and on Python 3.9/3.10,
+// where marshal's reference flags and the interned mark of one-character strings depend on the
+// process's history, the stream is rewritten into a canonical form (see compile.py). Python
+// 3.11-3.13 produce identical bytes as they are (checked by the tests, also file by file in
+// fresh processes).
+//
+// The run-time path (Job.DDir) matters for reproducibility too: the build folder's path never
+// gets into the bytes. (When Python imports a .pyc from __pycache__ next to its source, it
+// rewrites co_filename to the source's actual path anyway, so tracebacks are right either way.)
 //
 // When the interpreter's major.minor is not the function's, nothing is written and the result is
 // a *SkipError whose text tells the user how to get bytecode.

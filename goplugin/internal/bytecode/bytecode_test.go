@@ -3,6 +3,8 @@ package bytecode
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -133,6 +135,37 @@ func TestPycPathAndRuntime(t *testing.T) {
 	for rt, want := range map[string]string{"python3.11": "3.11", "python3.9": "3.9", "nodejs20.x": "", "python3": ""} {
 		if got, ok := VersionFromRuntime(rt); got != want || ok != (want != "") {
 			t.Errorf("VersionFromRuntime(%q) = %q, %v", rt, got, ok)
+		}
+	}
+}
+
+func TestRemoveOrphans(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{
+		"pkg/__init__.py", "pkg/__pycache__/__init__.cpython-311.pyc",
+		"pkg/__pycache__/__main__.cpython-311.pyc", // its source was slimmed away
+		"pkg/__pycache__/keep.cpython-312.pyc",     // another interpreter's: not ours to judge
+		"gone/__pycache__/a.cpython-311.pyc",       // the whole package was slimmed except this
+	} {
+		p := filepath.Join(root, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := RemoveOrphans(root, "cpython-311")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"gone/__pycache__", "gone/__pycache__/a.cpython-311.pyc", "pkg/__pycache__/__main__.cpython-311.pyc"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("removed %q, want %q", got, want)
+	}
+	for _, keep := range []string{"pkg/__pycache__/__init__.cpython-311.pyc", "pkg/__pycache__/keep.cpython-312.pyc"} {
+		if _, err := os.Stat(filepath.Join(root, keep)); err != nil {
+			t.Errorf("%s was removed", keep)
 		}
 	}
 }

@@ -9,10 +9,13 @@ Output: one JSON line on stdout, {"compiled": N, "failed": [{"path", "error"}], 
 "version"}. Exit 3 with {"skip": reason, "version"} when the interpreter is not the expected
 major.minor; exit 2 on a usage error.
 
-Determinism: the .pyc bytes depend only on the source bytes, DDIR and the interpreter version.
-String hashing is fixed (PYTHONHASHSEED=0: the process re-executes itself once if it is not),
-so frozenset constants are written in a fixed order; each worker marshals code objects built
-from one file only, so reference flags do not depend on what else the process compiled.
+Determinism: the .pyc bytes depend only on the source bytes, DDIR and the interpreter version,
+not on the worker count or on what else the process compiled. String hashing is fixed
+(PYTHONHASHSEED=0; the process re-executes itself once if it is not), because Python 3.9 and
+3.10 write frozenset constants in hash order. On 3.9 and 3.10 the marshal stream is also
+rewritten into a canonical form (canonical_refs), because there the reference flags and the
+interned mark of one-character strings depend on the process's history. Python 3.11+ needs
+neither rewrite: it marshals frozensets sorted and always flags interned strings.
 """
 import argparse
 import json
