@@ -6,7 +6,7 @@ source, with the source path recorded in the code objects set to DDIR/<path in T
 the file has at run time. It never writes anything else.
 
 Output: one JSON line on stdout, {"compiled": N, "failed": [{"path", "error"}], "cacheTag",
-"version"}. Exit 3 with {"skip": reason, "version"} when the interpreter is not the expected
+"version", "pythonVersion"}. Exit 3 with {"skip": reason, "version"} when the interpreter is not the expected
 major.minor; exit 2 on a usage error.
 
 Determinism: the .pyc bytes depend only on the source bytes, DDIR and the interpreter version,
@@ -234,6 +234,7 @@ def main():
         "failed": failed,
         "cacheTag": sys.implementation.cache_tag,
         "version": have,
+        "pythonVersion": "%d.%d.%d" % sys.version_info[:3],
     }, sort_keys=True))
 
 

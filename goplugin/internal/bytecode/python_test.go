@@ -103,7 +103,7 @@ func TestCompileWritesOnlyUncheckedHashPyc(t *testing.T) {
 	before := listFiles(t, tree)
 	r := compileTree(t, py, tree, Job{Version: "3.11", Workers: 2})
 
-	if r.Compiled != 5 || r.CacheTag != "cpython-311" || r.Version != "3.11" {
+	if r.Compiled != 5 || r.CacheTag != "cpython-311" || r.Version != "3.11" || !strings.HasPrefix(r.PythonVersion, "3.11.") {
 		t.Errorf("result = %+v", r)
 	}
 	if len(r.Failed) != 1 || r.Failed[0].Path != "py2/bad.py" || !strings.HasPrefix(r.Failed[0].Error, "SyntaxError") {
@@ -349,5 +349,47 @@ except RuntimeError:
 	want := "compiled /var/task/" + PycPath("pkg/mod.py", r.CacheTag) + "\n" + `File "/var/task/pkg/mod.py", line 10, in fail`
 	if got := strings.TrimSpace(string(out)); !strings.HasPrefix(got, want) {
 		t.Errorf("in the container:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestArgvInContainer runs Job.Argv with Env the way a Docker installer does, in the build image,
+// and reads the result with ParseOutput; a version mismatch there is a skip too.
+func TestArgvInContainer(t *testing.T) {
+	const image = "pyreqs-test/python:bookworm"
+	if err := exec.Command("docker", "image", "inspect", image).Run(); err != nil {
+		t.Skip("docker or the image " + image + " is not available")
+	}
+	tree := writeTree(t, fixture)
+	run := func(j Job) ([]byte, int) {
+		args := []string{"run", "--rm", "--network", "none", "-v", tree + ":/work", "-w", "/work"}
+		for _, e := range Env() {
+			args = append(args, "-e", e)
+		}
+		cmd := exec.Command("docker", append(append(args, image), j.Argv("python3")...)...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		return stdout.Bytes(), cmd.ProcessState.ExitCode()
+	}
+	out, code := run(Job{Tree: "/work", DDir: LayerRoot, Version: "3.12"})
+	var skip *SkipError
+	if _, err := ParseOutput(out, code, "3.12"); !errors.As(err, &skip) || skip.Have != "3.11" {
+		t.Errorf("3.12 in a 3.11 image: %v (exit %d, %s)", err, code, out)
+	}
+	out, code = run(Job{Tree: "/work", DDir: LayerRoot, Version: "3.11", Workers: 2})
+	r, err := ParseOutput(out, code, "3.11")
+	if err != nil {
+		t.Fatalf("%v (exit %d, %s)", err, code, out)
+	}
+	if r.Compiled != 5 || r.CacheTag != "cpython-311" {
+		t.Errorf("result = %+v", r)
+	}
+	pyc := readFile(t, filepath.Join(tree, PycPath("pkg/mod.py", r.CacheTag)))
+	if !bytes.Contains(pyc, []byte("/opt/python/pkg/mod.py")) || binary.LittleEndian.Uint32(pyc[4:8]) != 1 {
+		t.Errorf("the container's .pyc does not record /opt/python or is not unchecked-hash")
 	}
 }
