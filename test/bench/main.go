@@ -6,8 +6,14 @@
 // and runs the real Serverless v3 CLI alternately with each plugin (and once without any plugin,
 // for the CLI's own time). It prints medians and ratios as a Markdown table.
 //
+// For the heavy and flask services it then measures cold starts (coldstart.go): the first import
+// of the handler module from each artifact unzipped into a read-only /var/task in the local build
+// image, for the original's artifact and ours without and with bytecode.
+//
 //	go run ./test/bench -runs 3                 # all services
 //	go run ./test/bench -runs 3 -services heavy # one service
+//	go run ./test/bench -runs 1 -services heavy,flask -coldstart 7
+//	go run ./test/bench -services heavy,flask -coldstart 11 -coldstart-only   # reuse those artifacts
 //
 // Run `bash scripts/setup.sh` first (it installs Serverless v3 and the original plugin).
 package main
@@ -63,15 +69,23 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per service, mode and plugin (medians are reported)")
 	services := flag.String("services", "flask,heavy,heavy-uv,indiv2,indiv5", "comma-separated services of test/bench/services")
 	out := flag.String("out", "", "also write the Markdown table to this file")
+	cold := flag.Int("coldstart", 5, "cold-start runs per artifact for the heavy and flask services (0: none)")
+	coldOnly := flag.Bool("coldstart-only", false, "only measure cold starts, from the artifacts the last run left in .tools/bench")
 	flag.BoolVar(&verbose, "v", false, "print each run")
 	flag.Parse()
-	if err := run(*runs, strings.Split(*services, ","), *out); err != nil {
+	var err error
+	if *coldOnly {
+		err = coldOnlyRun(strings.Split(*services, ","), *out, *cold)
+	} else {
+		err = run(*runs, strings.Split(*services, ","), *out, *cold)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(runs int, services []string, out string) error {
+func run(runs int, services []string, out string, coldRuns int) error {
 	var err error
 	if root, err = repoRoot(); err != nil {
 		return err
@@ -98,6 +112,7 @@ func run(runs int, services []string, out string) error {
 	os.RemoveAll(work)
 
 	var results []*result
+	var colds []*coldResult
 	for _, svc := range services {
 		plugins := []plugin{none, original, ours}
 		if svc == "heavy-uv" {
@@ -152,12 +167,26 @@ func run(runs int, services []string, out string) error {
 				get("warm", p).samples = append(get("warm", p).samples, s)
 			}
 		}
+		if coldRuns > 0 && runs > 0 && (svc == "heavy" || svc == "flask") {
+			c, err := coldStart(svc, dirs, work, coldRuns)
+			if err != nil {
+				return fmt.Errorf("cold start: %w", err)
+			}
+			colds = append(colds, c)
+		}
 	}
-	return report(results, out)
+	table := render(results)
+	if len(colds) > 0 {
+		table += renderCold(colds, coldRuns)
+	}
+	return write(table, out)
 }
 
 func report(results []*result, out string) error {
-	table := render(results)
+	return write(render(results), out)
+}
+
+func write(table, out string) error {
 	fmt.Print(table)
 	if out != "" {
 		return os.WriteFile(out, []byte(table), 0o644)
