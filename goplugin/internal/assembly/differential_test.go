@@ -3,6 +3,7 @@ package assembly
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,9 +96,14 @@ func TestDifferentialWithPip(t *testing.T) {
 			res, plan := assemble(wheels, zip1)
 
 			asm := zipFiles(t, zip1)
-			for _, d := range diffFiles(treeFiles(t, target), asm) {
+			installed := treeFiles(t, target)
+			for _, d := range diffFiles(installed, asm) {
 				t.Error(d)
 			}
+			if len(asm) == 0 || len(asm) < len(installed)-3*len(plan.Dists) {
+				t.Errorf("assembled %d files, pip installed %d", len(asm), len(installed))
+			}
+			t.Logf("%d files installed by pip, %d assembled, %d distributions", len(installed), len(asm), len(plan.Dists))
 			if tc.check != nil {
 				tc.check(t, asm, plan)
 			}
@@ -105,15 +111,89 @@ func TestDifferentialWithPip(t *testing.T) {
 
 			zip2 := filepath.Join(dir, "a2.zip")
 			assemble(filepath.Join(dir, "wheels2"), zip2) // cold again
+			// Warm download cache: only pip's resolution downloads (the index serves no PEP 658
+			// metadata, so pip reads each wheel's metadata from the wheel).
 			zip3 := filepath.Join(dir, "a3.zip")
-			assemble(wheels, zip3) // warm download cache
+			var lastWheel string
+			for _, d := range plan.Dists {
+				if d.Kind == KindWheel {
+					lastWheel = urlFileName(d.URL)
+				}
+			}
+			warmBefore := srv.Downloads(lastWheel)
+			assemble(wheels, zip3)
+			warmDelta := srv.Downloads(lastWheel) - warmBefore
 			b1, _ := os.ReadFile(zip1)
 			for _, p := range []string{zip2, zip3} {
 				if b, _ := os.ReadFile(p); !bytes.Equal(b, b1) {
 					t.Errorf("%s differs from %s: assembly is not deterministic", filepath.Base(p), filepath.Base(zip1))
 				}
 			}
+
+			// A truncated wheel in the download cache is detected by its hash and fetched again.
+			var victim Dist
+			for _, d := range plan.Dists {
+				if d.Kind == KindWheel {
+					victim = d
+				}
+			}
+			cached := filepath.Join(wheels, victim.SHA256+".whl")
+			info, err := os.Stat(cached)
+			if err != nil {
+				t.Fatalf("cached wheel of %s: %v", victim.Name, err)
+			}
+			if err := os.Truncate(cached, info.Size()/2); err != nil {
+				t.Fatal(err)
+			}
+			file := urlFileName(victim.URL)
+			before := srv.Downloads(file)
+			zip4 := filepath.Join(dir, "a4.zip")
+			assemble(wheels, zip4)
+			if got := srv.Downloads(file) - before; got != warmDelta+1 {
+				t.Errorf("%s downloaded %d times after truncation, want %d (warm: %d)", file, got, warmDelta+1, warmDelta)
+			}
+			if b, _ := os.ReadFile(zip4); !bytes.Equal(b, b1) {
+				t.Errorf("a4.zip (after re-fetching %s) differs from a1.zip", file)
+			}
 		})
+	}
+}
+
+// TestCredentialsFromFindLinks: pip's report carries no credentials, so Fetch takes them from
+// the find-links URL pip was given; they never appear in the plan or in errors.
+func TestCredentialsFromFindLinks(t *testing.T) {
+	py := toolsPython(t)
+	srv := serveLinks(t, "bob", "s3cr3t-pw", pypkgs(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	req := filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(req, []byte("pyreqs-withdeps\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec := Spec{
+		Python: py, Requirements: req, ExtraArgs: []string{"--no-index", "--find-links", srv.LinksURL()},
+		WheelDir: filepath.Join(dir, "wheels"), WorkDir: t.TempDir(), Env: pipEnv(t), Dst: filepath.Join(dir, "out.zip"),
+	}
+	res, plan, _, err := Run(ctx, proc.Exec{}, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range plan.Dists {
+		if strings.Contains(d.URL, "s3cr3t") {
+			t.Errorf("plan URL %s carries the password", d.URL)
+		}
+	}
+	if len(res.Dists) != 2 || srv.Downloads("pyreqs_pure-1.0.0-py3-none-any.whl") != 2 {
+		// pip's resolution downloads it once (no PEP 658 metadata here), Fetch once.
+		t.Errorf("dists %v, downloads of pyreqs_pure %d", res.Dists, srv.Downloads("pyreqs_pure-1.0.0-py3-none-any.whl"))
+	}
+	// Without the credentials, Fetch gets a 401: unsupported (pip may know credentials from
+	// netrc or a keyring), never an error that shows the password.
+	_, err = Fetch(ctx, plan.Dists, FetchOptions{Dir: t.TempDir()})
+	var ue *UnsupportedError
+	if !errors.As(err, &ue) || strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("fetch without credentials: %v, want an *UnsupportedError without the password", err)
 	}
 }
 

@@ -113,6 +113,9 @@ func (w *wheel) mapMembers() error {
 			name == ".." || strings.HasPrefix(name, "../") {
 			return unsupported(w.dist, "member %q is not a clean relative path", name)
 		}
+		if f.Method != zip.Store && f.Method != zip.Deflate {
+			return unsupported(w.dist, "member %q uses compression method %d (only stored and deflated members are copied)", name, f.Method)
+		}
 		m := member{zf: f, src: name, exec: zipExecutable(f)}
 		top, rest, _ := strings.Cut(name, "/")
 		if !strings.HasSuffix(top, ".data") {
