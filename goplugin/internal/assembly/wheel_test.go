@@ -114,10 +114,10 @@ func TestAssembleLayout(t *testing.T) {
 	rec := string(got["demo-1.0.dist-info/RECORD"].data)
 	h, n := recordHash([]byte("#!/opt/py\nprint(1)\n"))
 	for _, line := range []string{
-		"../../bin/tool," + h + "," + n + "\r\n",                // rewritten: rehashed
-		"../../bin/plain.sh,",                                    // unchanged: original hash
-		"demo-1.0.data/scripts/democli,",                         // wrapper left out: row kept as pip does
-		"demo/win.txt,,\r\n",                                     // not in the wheel's RECORD: no hash
+		"../../bin/tool," + h + "," + n + "\r\n", // rewritten: rehashed
+		"../../bin/plain.sh,",                    // unchanged: original hash
+		"demo-1.0.data/scripts/democli,",         // wrapper left out: row kept as pip does
+		"demo/win.txt,,\r\n",                     // not in the wheel's RECORD: no hash
 		"demo_pure.py,", "demo-1.0.dist-info/RECORD,,\r\n",
 	} {
 		if !strings.Contains(rec, line) {
