@@ -3,6 +3,8 @@ package assembly
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -25,7 +27,7 @@ type FetchOptions struct {
 	Dir string
 	// Parallel bounds the concurrent downloads; 0 means 8.
 	Parallel int
-	// Client makes the requests; nil means a client with http.ProxyFromEnvironment.
+	// Client makes the requests; nil means NewClient(nil, nil).
 	Client *http.Client
 	// IndexURLs are the index URLs pip was given (see IndexURLs). pip's report carries no
 	// credentials, so the userinfo of the index URL with the same scheme and host is used for a
@@ -42,7 +44,11 @@ func Fetch(ctx context.Context, dists []Dist, opt FetchOptions) ([]string, error
 		opt.Parallel = 8
 	}
 	if opt.Client == nil {
-		opt.Client = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true}}
+		c, err := NewClient(nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		opt.Client = c
 	}
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return nil, err
@@ -201,25 +207,52 @@ func IndexURLs(args, env []string) []string {
 	return out
 }
 
-// CheckFetch reports, as an *UnsupportedError, pip options that change how pip connects (custom
-// CA or client certificates, trusted hosts, a proxy option): Fetch does not reproduce them, so
-// such builds stay with pip.
-func CheckFetch(args, env []string) error {
-	for _, a := range args {
-		for _, opt := range []string{"--cert", "--client-cert", "--trusted-host", "--proxy"} {
-			if a == opt || strings.HasPrefix(a, opt+"=") {
-				return unsupported("", "pip option %s changes how wheels are downloaded", opt)
-			}
-		}
-	}
+// NewClient returns the HTTP client Fetch uses for pip options args and environment env: a
+// --cert (or PIP_CERT) CA bundle replaces the system roots, as in pip; proxies come from the
+// usual environment variables. Options that change how pip connects in ways this client does
+// not reproduce (--client-cert, --trusted-host, --proxy and their PIP_ variables) give an
+// *UnsupportedError, so such builds stay with pip.
+func NewClient(args, env []string) (*http.Client, error) {
+	cert := ""
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
-		case "PIP_CERT", "PIP_CLIENT_CERT", "PIP_TRUSTED_HOST", "PIP_PROXY":
+		case "PIP_CERT":
+			cert = v
+		case "PIP_CLIENT_CERT", "PIP_TRUSTED_HOST", "PIP_PROXY":
 			if v != "" {
-				return unsupported("", "%s changes how wheels are downloaded", k)
+				return nil, unsupported("", "%s changes how pip downloads wheels", k)
 			}
 		}
 	}
-	return nil
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--cert" && i+1 < len(args) {
+			cert = args[i+1]
+			i++
+			continue
+		}
+		if v, ok := strings.CutPrefix(a, "--cert="); ok {
+			cert = v
+			continue
+		}
+		for _, opt := range []string{"--client-cert", "--trusted-host", "--proxy"} {
+			if a == opt || strings.HasPrefix(a, opt+"=") {
+				return nil, unsupported("", "pip option %s changes how wheels are downloaded", opt)
+			}
+		}
+	}
+	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 16}
+	if cert != "" {
+		pem, err := os.ReadFile(cert)
+		if err != nil {
+			return nil, fmt.Errorf("the CA bundle given to pip (--cert or PIP_CERT): %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("the CA bundle %s given to pip (--cert or PIP_CERT) holds no PEM certificate", cert)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -89,7 +90,7 @@ func TestFetch(t *testing.T) {
 	}
 }
 
-func TestIndexURLsAndCheckFetch(t *testing.T) {
+func TestIndexURLsAndNewClient(t *testing.T) {
 	got := IndexURLs([]string{"-i", "https://a/simple", "--extra-index-url=https://b/simple", "--find-links", "https://c/",
 		"--no-deps"}, []string{"PIP_INDEX_URL=https://d/simple", "PIP_EXTRA_INDEX_URL=https://e/ https://f/", "HOME=/x"})
 	want := []string{"https://a/simple", "https://b/simple", "https://c/", "https://d/simple", "https://e/", "https://f/"}
@@ -101,14 +102,46 @@ func TestIndexURLsAndCheckFetch(t *testing.T) {
 		args, env []string
 	}{
 		{[]string{"--trusted-host", "x"}, nil},
-		{[]string{"--cert=/ca.pem"}, nil},
+		{[]string{"--client-cert=/c.pem"}, nil},
 		{nil, []string{"PIP_PROXY=http://p:3128"}},
 	} {
-		if err := CheckFetch(c.args, c.env); !errors.As(err, &ue) {
-			t.Errorf("CheckFetch(%v, %v) = %v, want *UnsupportedError", c.args, c.env, err)
+		if _, err := NewClient(c.args, c.env); !errors.As(err, &ue) {
+			t.Errorf("NewClient(%v, %v) = %v, want *UnsupportedError", c.args, c.env, err)
 		}
 	}
-	if err := CheckFetch([]string{"--no-deps", "-i", "https://x/"}, []string{"PIP_PROXY="}); err != nil {
-		t.Errorf("CheckFetch of ordinary options: %v", err)
+	if _, err := NewClient([]string{"--no-deps", "-i", "https://x/"}, []string{"PIP_PROXY="}); err != nil {
+		t.Errorf("NewClient with ordinary options: %v", err)
+	}
+	if _, err := NewClient([]string{"--cert", filepath.Join(t.TempDir(), "missing.pem")}, nil); err == nil {
+		t.Error("NewClient accepted a missing CA bundle")
+	}
+}
+
+// TestNewClientCABundle: a --cert (or PIP_CERT) bundle is trusted, as pip trusts it.
+func TestNewClientCABundle(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	defer srv.Close()
+	bundle := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := NewClient(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.Get(srv.URL); err == nil {
+		t.Fatal("the test server's certificate is trusted without the bundle")
+	}
+	for _, c := range []struct{ args, env []string }{{[]string{"--cert", bundle}, nil}, {nil, []string{"PIP_CERT=" + bundle}}} {
+		client, err := NewClient(c.args, c.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := client.Get(srv.URL)
+		if err != nil {
+			t.Errorf("with %v %v: %v", c.args, c.env, err)
+			continue
+		}
+		resp.Body.Close()
 	}
 }

@@ -3,8 +3,6 @@ package assembly
 import (
 	"archive/zip"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -178,9 +176,12 @@ func (s *linkServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				if !strings.HasSuffix(n, ".whl") && !strings.HasSuffix(n, ".tar.gz") {
 					continue
 				}
-				data, _ := os.ReadFile(filepath.Join(d, n))
-				sum := sha256.Sum256(data)
-				fmt.Fprintf(&b, "<a href=\"/f/%s#sha256=%s\">%s</a><br>\n", n, hex.EncodeToString(sum[:]), n)
+				sum, err := fileSHA256(filepath.Join(d, n))
+				if err != nil {
+					http.Error(w, err.Error(), http.StatusInternalServerError)
+					return
+				}
+				fmt.Fprintf(&b, "<a href=\"/f/%s#sha256=%s\">%s</a><br>\n", n, sum, n)
 			}
 		}
 		b.WriteString("</body></html>\n")

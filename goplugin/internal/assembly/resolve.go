@@ -53,7 +53,7 @@ type Plan struct {
 type ResolveSpec struct {
 	Python       string   // the interpreter that runs pip
 	Requirements string   // the requirements file
-	WorkDir      string   // an empty scratch folder (the report and pip's --target placeholder)
+	WorkDir      string   // a scratch folder, created when missing (the report, pip's --target placeholder)
 	ExtraArgs    []string // index options, pipCmdExtraArgs, target-platform options, in that order
 	CacheDir     string   // pip's --cache-dir; "" gives --no-cache-dir
 	Env          []string
@@ -90,6 +90,9 @@ func (e *ResolveError) Error() string {
 
 // Resolve runs pip's resolution through r and reads its installation report.
 func Resolve(ctx context.Context, r proc.Runner, s ResolveSpec) (*Plan, error) {
+	if err := os.MkdirAll(s.WorkDir, 0o755); err != nil {
+		return nil, err
+	}
 	name, args := s.Args()
 	res, err := r.Run(ctx, proc.Cmd{Name: name, Args: args, Env: s.Env, Dir: s.Dir, OnLine: s.OnLine})
 	if err != nil {

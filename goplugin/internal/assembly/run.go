@@ -27,7 +27,7 @@ type Spec struct {
 	OnLine       func(string) // pip's output (redact before showing)
 	Dst          string       // the zip to write
 	Options      Options
-	Fetch        FetchOptions // Dir and IndexURLs are filled in from WheelDir, ExtraArgs and Env
+	Fetch        FetchOptions // Dir, IndexURLs and a nil Client are filled in from WheelDir, ExtraArgs and Env
 }
 
 // Timings are the durations of the steps of Run.
@@ -39,8 +39,13 @@ type Timings struct {
 // instead (the error says why).
 func Run(ctx context.Context, r proc.Runner, s Spec) (*Result, *Plan, Timings, error) {
 	var tm Timings
-	if err := CheckFetch(s.ExtraArgs, s.Env); err != nil {
-		return nil, nil, tm, err
+	fo := s.Fetch
+	if fo.Client == nil {
+		c, err := NewClient(s.ExtraArgs, s.Env)
+		if err != nil {
+			return nil, nil, tm, err
+		}
+		fo.Client = c
 	}
 	start := time.Now()
 	plan, err := Resolve(ctx, r, ResolveSpec{
@@ -73,7 +78,6 @@ func Run(ctx context.Context, r proc.Runner, s Spec) (*Result, *Plan, Timings, e
 	tm.Build = time.Since(start)
 
 	start = time.Now()
-	fo := s.Fetch
 	fo.Dir = s.WheelDir
 	fo.IndexURLs = append(fo.IndexURLs, IndexURLs(s.ExtraArgs, s.Env)...)
 	paths, err := Fetch(ctx, plan.Dists, fo)
