@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
 )
@@ -29,7 +30,7 @@ type Options struct {
 	// slim's patterns. The dists file still lists every installed file.
 	Exclude func(name string) bool
 	// DistsFile, when set, receives the JSON map of distribution files (Result.Dists), written
-	// atomically: the pipeline's .pyreqs/dists.json.
+	// atomically (its folder is created): the pipeline's .pyreqs/dists.json.
 	DistsFile string
 	// ExtractDir, when set, also receives the assembled files (see Extract), for cache entries
 	// that keep the installed tree on disk.
@@ -74,6 +75,9 @@ func Assemble(ctx context.Context, wheels []Wheel, dst string, opt Options) (*Re
 		if err := a.add(w); err != nil {
 			return nil, err
 		}
+	}
+	if err := a.checkBin(); err != nil {
+		return nil, err
 	}
 	if opt.Transform != nil {
 		if err := a.transform(ctx); err != nil {
@@ -236,7 +240,31 @@ func (a *assembler) add(w *wheel) error {
 	return nil
 }
 
+// checkBin refuses a wheel that installs a top-level bin/ folder of its own when scripts go to
+// bin/ too: pip --target moves its library folder's bin/ first and then skips the scripts'
+// bin/ (it already exists), which is not reproduced here.
+func (a *assembler) checkBin() error {
+	var libBin, script string
+	for _, e := range a.entries {
+		if !strings.HasPrefix(e.name, "bin/") {
+			continue
+		}
+		if e.file == "" && !e.m.script {
+			libBin = e.dist
+		} else {
+			script = e.dist
+		}
+	}
+	if libBin != "" && script != "" {
+		return unsupported(libBin, "it installs a top-level bin/ folder, where %s's scripts go too", script)
+	}
+	return nil
+}
+
 func writeFileAtomic(p string, b []byte, perm os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
 	f, err := os.CreateTemp(filepath.Dir(p), ".pyreqs-*.tmp")
 	if err != nil {
 		return err

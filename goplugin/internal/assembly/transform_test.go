@@ -118,7 +118,7 @@ func TestExcludeAndExtract(t *testing.T) {
 	if err := os.Mkdir(tree, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	distsFile := filepath.Join(dir, "dists.json")
+	distsFile := filepath.Join(dir, ".pyreqs", "dists.json")
 	_, err := Assemble(context.Background(), []Wheel{{w, "demo"}}, dst, Options{
 		Exclude:    func(n string) bool { return strings.Contains(n, "/tests/") },
 		ExtractDir: tree, DistsFile: distsFile,

@@ -165,6 +165,13 @@ func TestAssembleUnsupported(t *testing.T) {
 		{"traversal", func(t *testing.T, dir string) []Wheel {
 			return []Wheel{{makeWheel(t, dir, "a.whl", "a-1.dist-info", []wfile{{name: "../evil.py", body: "x"}}), "a"}}
 		}, "not a clean relative path"},
+		{"lib bin and scripts", func(t *testing.T, dir string) []Wheel {
+			return []Wheel{
+				{makeWheel(t, dir, "a.whl", "a-1.dist-info", []wfile{{name: "bin/helper.py", body: "x"}}), "a"},
+				{makeWheel(t, dir, "b.whl", "b-1.dist-info", []wfile{
+					{name: "b-1.dist-info/entry_points.txt", body: "[console_scripts]\nb = b:main\n"}}), "b"},
+			}
+		}, "top-level bin/ folder"},
 		{"wrong dist", func(t *testing.T, dir string) []Wheel {
 			return []Wheel{{makeWheel(t, dir, "a.whl", "a-1.dist-info", nil), "b"}}
 		}, "no .dist-info folder"},
