@@ -159,3 +159,56 @@ func vmHWM(t *testing.T) int64 {
 	t.Fatal("no VmHWM in /proc/self/status")
 	return 0
 }
+
+// heavyWheels are the wheels of the heavy set's resolution (numpy, pandas, boto3 and their
+// dependencies), taken straight from .tools/bench-wheels.
+func heavyWheels(b *testing.B) []Wheel {
+	dir := benchWheels(b)
+	var ws []Wheel
+	for _, prefix := range []string{"numpy-", "pandas-", "boto3-", "botocore-", "jmespath-", "python_dateutil-",
+		"pytz-", "s3transfer-", "six-", "tzdata-", "urllib3-"} {
+		m, _ := filepath.Glob(filepath.Join(dir, prefix+"*.whl"))
+		if len(m) != 1 {
+			b.Fatalf("%s*.whl: %v", prefix, m)
+		}
+		ws = append(ws, Wheel{Path: m[0], Dist: strings.TrimSuffix(prefix, "-")})
+	}
+	return ws
+}
+
+// BenchmarkAssembleHeavy is the assembly step alone (wheels already local) for the heavy set.
+func BenchmarkAssembleHeavy(b *testing.B) {
+	ws := heavyWheels(b)
+	dir := b.TempDir()
+	for i := 0; i < b.N; i++ {
+		if _, err := Assemble(context.Background(), ws, filepath.Join(dir, "out.zip"), Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExtractHeavy is the cost of also keeping the installed tree on disk (Extract of the
+// heavy set's assembled zip into an empty folder).
+func BenchmarkExtractHeavy(b *testing.B) {
+	ws := heavyWheels(b)
+	dir := b.TempDir()
+	zipPath := filepath.Join(dir, "out.zip")
+	if _, err := Assemble(context.Background(), ws, zipPath, Options{}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		tree := filepath.Join(dir, fmt.Sprint("tree", i))
+		if err := os.Mkdir(tree, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := Extract(context.Background(), zipPath, tree); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		os.RemoveAll(tree)
+		b.StartTimer()
+	}
+}
