@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -97,10 +98,33 @@ func TestRunRefusesSdistForOtherPlatform(t *testing.T) {
 	report := `{"version": "1", "install": [{"download_info": {"url": "https://x/b-2.0.tar.gz", "archive_info": {}},
 	  "metadata": {"name": "b", "version": "2.0"}}]}`
 	r := &fakeRunner{report: report}
-	_, _, _, err := Run(context.Background(), r, Spec{Python: "/py", Requirements: "r", WorkDir: t.TempDir(),
+	req := filepath.Join(t.TempDir(), "requirements.txt")
+	os.WriteFile(req, []byte("b==2.0\n"), 0o644)
+	_, _, _, err := Run(context.Background(), r, Spec{Python: "/py", Requirements: req, WorkDir: t.TempDir(),
 		PlatformArgs: []string{"--platform", "manylinux2014_aarch64", "--only-binary=:all:"}, Dst: t.TempDir() + "/x.zip"})
 	var ue *UnsupportedError
 	if !errors.As(err, &ue) || len(r.cmds) != 1 {
 		t.Errorf("err = %v after %d commands, want *UnsupportedError before any build", err, len(r.cmds))
+	}
+}
+
+func TestRunRefusesHashPins(t *testing.T) {
+	dir := t.TempDir()
+	pinned := filepath.Join(dir, "pinned.txt")
+	os.WriteFile(pinned, []byte("b==2.0 \\\n    --hash=sha256:00\n"), 0o644)
+	plain := filepath.Join(dir, "plain.txt")
+	os.WriteFile(plain, []byte("b==2.0\n"), 0o644)
+	for _, c := range []struct {
+		req  string
+		args []string
+		env  []string
+	}{{pinned, nil, nil}, {plain, []string{"--require-hashes"}, nil}, {plain, nil, []string{"PIP_REQUIRE_HASHES=1"}}} {
+		r := &fakeRunner{report: sampleReport}
+		_, _, _, err := Run(context.Background(), r, Spec{Python: "/py", Requirements: c.req, ExtraArgs: c.args, Env: c.env,
+			WorkDir: t.TempDir(), Dst: filepath.Join(t.TempDir(), "x.zip")})
+		var ue *UnsupportedError
+		if !errors.As(err, &ue) || len(r.cmds) != 0 {
+			t.Errorf("%s %v %v: err %v after %d commands, want *UnsupportedError before pip runs", filepath.Base(c.req), c.args, c.env, err, len(r.cmds))
+		}
 	}
 }

@@ -1,9 +1,11 @@
 package assembly
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/proc"
@@ -39,6 +41,9 @@ type Timings struct {
 // instead (the error says why).
 func Run(ctx context.Context, r proc.Runner, s Spec) (*Result, *Plan, Timings, error) {
 	var tm Timings
+	if err := checkHashPins(s.Requirements, s.ExtraArgs, s.Env); err != nil {
+		return nil, nil, tm, err
+	}
 	fo := s.Fetch
 	if fo.Client == nil {
 		c, err := NewClient(s.ExtraArgs, s.Env)
@@ -101,4 +106,29 @@ func Run(ctx context.Context, r proc.Runner, s Spec) (*Result, *Plan, Timings, e
 	}
 	tm.Assemble = time.Since(start)
 	return res, plan, tm, nil
+}
+
+// checkHashPins refuses hash-checking mode (--hash pins in the requirements file, or
+// --require-hashes): pip checks the pins against the files it downloads, but with PEP 658
+// metadata its dry run downloads no wheel, and the report gives the index's hashes only. Such
+// builds stay with pip until the pins are checked here too.
+func checkHashPins(requirements string, args, env []string) error {
+	for _, a := range args {
+		if a == "--require-hashes" {
+			return unsupported("", "--require-hashes: pip checks the hash pins itself")
+		}
+	}
+	for _, kv := range env {
+		if k, v, _ := strings.Cut(kv, "="); k == "PIP_REQUIRE_HASHES" && v != "" && v != "0" && !strings.EqualFold(v, "false") {
+			return unsupported("", "PIP_REQUIRE_HASHES: pip checks the hash pins itself")
+		}
+	}
+	b, err := os.ReadFile(requirements)
+	if err != nil {
+		return err
+	}
+	if bytes.Contains(b, []byte("--hash")) || bytes.Contains(b, []byte("--require-hashes")) {
+		return unsupported("", "%s pins hashes (--hash): pip checks them itself", filepath.Base(requirements))
+	}
+	return nil
 }
