@@ -117,7 +117,7 @@ type FileInput struct {
 	Name string
 }
 
-// Input is one source of entries for Merge. Exactly one of Zip, Dir and Files is used.
+// Input is one source of entries for Merge. Exactly one of Zip, Dir, Files and Raw is used.
 //
 // Every entry name the source produces goes through, in order: StripPrefix/KeepAlso, Prefix,
 // Keep.
@@ -129,6 +129,8 @@ type Input struct {
 	Dir string
 	// Files are individual files to compress.
 	Files []FileInput
+	// Raw are entries of open zip files, copied raw with a normalised header (see RawEntry).
+	Raw []RawEntry
 
 	// StripPrefix, when set, keeps only the entries under this directory and removes it from
 	// their names (moveModuleUp: "mod" or "mod/" turns "mod/handler.py" into "handler.py"). The
@@ -171,6 +173,8 @@ func (in *Input) describe(i int) string {
 		return in.Zip
 	case in.Dir != "":
 		return in.Dir
+	case in.Raw != nil:
+		return fmt.Sprintf("input %d (raw entries)", i)
 	default:
 		return fmt.Sprintf("input %d (files)", i)
 	}
@@ -203,13 +207,13 @@ func Merge(ctx context.Context, dst string, inputs []Input, opt PackOptions) (St
 	for i := range inputs {
 		in := &inputs[i]
 		set := 0
-		for _, b := range []bool{in.Zip != "", in.Dir != "", in.Files != nil} {
+		for _, b := range []bool{in.Zip != "", in.Dir != "", in.Files != nil, in.Raw != nil} {
 			if b {
 				set++
 			}
 		}
 		if set != 1 {
-			return Stats{}, fmt.Errorf("archive: merge input %d: exactly one of Zip, Dir and Files must be set", i)
+			return Stats{}, fmt.Errorf("archive: merge input %d: exactly one of Zip, Dir, Files and Raw must be set", i)
 		}
 		switch {
 		case in.Zip != "":
@@ -231,6 +235,21 @@ func Merge(ctx context.Context, dst string, inputs []Input, opt PackOptions) (St
 			for _, f := range files {
 				if name, ok := in.mapName(f.rel); ok {
 					add(entry{name: name, file: f.diskFile})
+				}
+			}
+		case in.Raw != nil:
+			for j := range in.Raw {
+				re := &in.Raw[j]
+				if err := validName(re.Name); err != nil {
+					return Stats{}, fmt.Errorf("archive: merge raw entry %q: %w", re.File.Name, err)
+				}
+				fh, err := rawHeader(re)
+				if err != nil {
+					return Stats{}, err
+				}
+				if name, ok := in.mapName(re.Name); ok {
+					fh.Name = name
+					add(entry{name: name, zf: re.File, src: in.describe(i), header: &fh})
 				}
 			}
 		default:

@@ -61,7 +61,9 @@ type entry struct {
 	name string
 	zf   *zip.File // raw copy source, or nil
 	src  string    // description of the raw source, for errors
-	file diskFile  // when zf == nil
+	// header, when set, replaces zf's header in the output (RawEntry); its name is already set
+	header *zip.FileHeader
+	file   diskFile // when zf == nil
 }
 
 // result is a compressed disk file, ready to be written.
@@ -281,6 +283,9 @@ func copyRaw(ctx context.Context, zw *zip.Writer, e *entry, buf []byte) error {
 	fh := e.zf.FileHeader
 	fh.Name = e.name
 	fh.Extra = dropZip64Extra(fh.Extra)
+	if e.header != nil {
+		fh = *e.header
+	}
 	r, err := e.zf.OpenRaw()
 	if err != nil {
 		return fmt.Errorf("archive: read entry %q of %s: %w", e.zf.Name, e.src, err)

@@ -1,0 +1,304 @@
+package assembly
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
+)
+
+// Wheel is one wheel to assemble.
+type Wheel struct {
+	Path string // the wheel file
+	Dist string // its distribution name (any spelling; PEP 503-normalised to find its .dist-info)
+}
+
+// Options control Assemble.
+type Options struct {
+	// Shebang is the first line of every script in bin/ (console scripts, and .data/scripts
+	// starting with "#!python"), e.g. "#!/usr/bin/python3". pip writes "#!" and its
+	// interpreter's path. "" means "#!python".
+	Shebang string
+	// Transform, when set, changes the entries it selects (see Transformer).
+	Transform Transformer
+	// Exclude, when set, leaves out the entries (by final name) for which it returns true, e.g.
+	// slim's patterns. The dists file still lists every installed file.
+	Exclude func(name string) bool
+	// DistsFile, when set, receives the JSON map of distribution files (Result.Dists), written
+	// atomically (its folder is created): the pipeline's .pyreqs/dists.json.
+	DistsFile string
+	// ExtractDir, when set, also receives the assembled files (see Extract), for cache entries
+	// that keep the installed tree on disk.
+	ExtractDir string
+	// Pack sets the deflate level and workers for the entries that are compressed (generated and
+	// transformed files); Prefix and Exclude are not used.
+	Pack archive.PackOptions
+}
+
+// Result describes an assembled zip.
+type Result struct {
+	// Dists maps each distribution (PEP 503-normalised) to the files it installed, relative to
+	// the zip root with '/' separators, its .dist-info folder as "<dir>/": the format of the
+	// pipeline's dists.json, which noDeploy filtering reads.
+	Dists       map[string][]string
+	Stats       archive.Stats
+	Raw         int // entries copied raw from wheels
+	Compressed  int // entries compressed (generated RECORDs and scripts, transformed files)
+	Transformed int // entries selected by the Transformer
+}
+
+// Assemble writes dst, a deterministic zip of the files `pip install --target` would install
+// from wheels, copying each member's compressed bytes as they are. A wheel whose layout is not
+// reproduced exactly gives an *UnsupportedError (fall back to pip). dst is written atomically.
+func Assemble(ctx context.Context, wheels []Wheel, dst string, opt Options) (*Result, error) {
+	if opt.Shebang == "" {
+		opt.Shebang = "#!python"
+	}
+	scratch, err := os.MkdirTemp(filepath.Dir(dst), ".pyreqs-assemble-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(scratch)
+	a := &assembler{opt: opt, scratch: scratch, owner: map[string]string{}, dists: map[string][]string{}}
+	defer a.close()
+	for _, wh := range wheels {
+		w, err := openWheel(wh.Path, wh.Dist)
+		if err != nil {
+			return nil, err
+		}
+		a.open = append(a.open, w)
+		if err := a.add(w); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.checkBin(); err != nil {
+		return nil, err
+	}
+	if opt.Transform != nil {
+		if err := a.transform(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var inputs []archive.Input
+	var raws []archive.RawEntry
+	var files []archive.FileInput
+	for _, e := range a.entries {
+		if opt.Exclude != nil && opt.Exclude(e.name) {
+			continue
+		}
+		if e.file != "" {
+			files = append(files, archive.FileInput{Path: e.file, Name: e.name})
+		} else {
+			raws = append(raws, archive.RawEntry{File: e.m.zf, Name: e.name, Exec: e.m.exec})
+		}
+	}
+	if len(raws) > 0 {
+		inputs = append(inputs, archive.Input{Raw: raws})
+	}
+	if len(files) > 0 {
+		inputs = append(inputs, archive.Input{Files: files})
+	}
+	st, err := archive.Merge(ctx, dst, inputs, opt.Pack)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Dists: a.dists, Stats: st, Raw: len(raws), Compressed: len(files), Transformed: a.transformed}
+	if opt.DistsFile != "" {
+		b, err := json.Marshal(a.dists)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeFileAtomic(opt.DistsFile, b, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	if opt.ExtractDir != "" {
+		if err := Extract(ctx, dst, opt.ExtractDir); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// outEntry is one entry of the output: a wheel member copied raw, or a file in the scratch
+// folder (generated or transformed) to compress.
+type outEntry struct {
+	name string
+	m    member // when file == ""
+	file string
+	dist string
+}
+
+type assembler struct {
+	opt         Options
+	scratch     string
+	open        []*wheel
+	entries     []outEntry
+	owner       map[string]string // entry name -> distribution, to detect overlaps
+	dists       map[string][]string
+	transformed int
+	n           int
+}
+
+func (a *assembler) close() {
+	for _, w := range a.open {
+		w.Close()
+	}
+}
+
+func (a *assembler) put(e outEntry) error {
+	if prev, ok := a.owner[e.name]; ok {
+		return unsupported(e.dist, "it installs %s, which %s installs too (pip would overwrite one with the other)", e.name, prev)
+	}
+	a.owner[e.name] = e.dist
+	a.entries = append(a.entries, e)
+	return nil
+}
+
+// writeScratch stores generated content in the scratch folder and returns its path.
+func (a *assembler) writeScratch(b []byte, perm os.FileMode) (string, error) {
+	a.n++
+	p := filepath.Join(a.scratch, fmt.Sprintf("g%06d", a.n))
+	if err := os.WriteFile(p, b, perm); err != nil {
+		return "", err
+	}
+	return p, os.Chmod(p, perm) // exact mode whatever the umask
+}
+
+func (a *assembler) add(w *wheel) error {
+	installed := map[string]string{}
+	changed := map[string]recordRow{}
+	generated := map[string]recordRow{}
+	recordName := w.infoDir + "/RECORD"
+	for _, m := range w.files {
+		installed[m.src] = m.record
+		if m.src == recordName {
+			continue // replaced by the RECORD pip writes
+		}
+		if !m.script {
+			if err := a.put(outEntry{name: m.dest, m: m, dist: w.dist}); err != nil {
+				return err
+			}
+			continue
+		}
+		if m.zf.UncompressedSize64 > smallFileMax {
+			return unsupported(w.dist, "script %s is larger than %d bytes", m.src, smallFileMax)
+		}
+		b, err := readZipFile(m.zf)
+		if err != nil {
+			return fmt.Errorf("wheel %s: %w", w.path, err)
+		}
+		fixed, ok := fixScript(b, a.opt.Shebang)
+		if !ok {
+			if err := a.put(outEntry{name: m.dest, m: m, dist: w.dist}); err != nil {
+				return err
+			}
+			continue
+		}
+		perm := os.FileMode(0o644)
+		if m.exec {
+			perm = 0o755
+		}
+		p, err := a.writeScratch(fixed, perm)
+		if err != nil {
+			return err
+		}
+		h, n := recordHash(fixed)
+		changed[m.record] = recordRow{m.record, h, n}
+		if err := a.put(outEntry{name: m.dest, file: p, dist: w.dist}); err != nil {
+			return err
+		}
+	}
+	for _, name := range w.names {
+		b := consoleScript(a.opt.Shebang, w.console[name])
+		p, err := a.writeScratch(b, 0o755)
+		if err != nil {
+			return err
+		}
+		rp := "../../bin/" + name
+		h, n := recordHash(b)
+		generated[rp] = recordRow{rp, h, n}
+		if err := a.put(outEntry{name: "bin/" + name, file: p, dist: w.dist}); err != nil {
+			return err
+		}
+	}
+	rows := installedRecord(w.record, installed, changed, generated)
+	p, err := a.writeScratch(encodeRecord(rows), 0o644)
+	if err != nil {
+		return err
+	}
+	if err := a.put(outEntry{name: recordName, file: p, dist: w.dist}); err != nil {
+		return err
+	}
+	dist, files := distFiles(w.infoDir, rows)
+	a.dists[dist] = append(a.dists[dist], files...)
+	return nil
+}
+
+// checkBin refuses a wheel that installs a top-level bin/ folder of its own when scripts go to
+// bin/ too: pip --target moves its library folder's bin/ first and then skips the scripts'
+// bin/ (it already exists), which is not reproduced here.
+func (a *assembler) checkBin() error {
+	var libBin, script string
+	for _, e := range a.entries {
+		if !strings.HasPrefix(e.name, "bin/") {
+			continue
+		}
+		if e.file == "" && !e.m.script {
+			libBin = e.dist
+		} else {
+			script = e.dist
+		}
+	}
+	if libBin != "" && script != "" {
+		return unsupported(libBin, "it installs a top-level bin/ folder, where %s's scripts go too", script)
+	}
+	return nil
+}
+
+func writeFileAtomic(p string, b []byte, perm os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), ".pyreqs-*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), p)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// copyOut inflates a wheel member into a file.
+func copyOut(m member, dst string, perm os.FileMode) error {
+	r, err := m.zf.Open()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
