@@ -58,7 +58,7 @@ function runBridge(opts) {
     }
 
     /** @type {Error | null} */ let spawnError = null;
-    /** @type {ShimError | null} */ let fatal = null; // version/protocol problem found by the shim
+    /** @type {import('./errors').ShimError | null} */ let fatal = null; // version/protocol problem found by the shim
     /** @type {{ message: string, code: string } | null} */ let errorEvent = null;
     /** @type {Record<string, any> | null} */ let edits = null;
     let helloSeen = false;
@@ -180,7 +180,7 @@ function runBridge(opts) {
       }
     };
 
-    /** @param {ShimError} err */
+    /** @param {import('./errors').ShimError} err */
     const failFatal = (err) => {
       fatal = err;
       try {

@@ -17,4 +17,4 @@ class ShimError extends Error {
   }
 }
 
-module.exports = { ShimError };
+exports.ShimError = ShimError;

@@ -121,7 +121,7 @@ class ServerlessPyreqs {
   /**
    * Converts a ShimError into the framework's error class, which Serverless shows as a plain
    * message (no stack trace) with its code.
-   * @param {ShimError} err
+   * @param {import('./errors').ShimError} err
    * @returns {Error}
    */
   userError(err) {
@@ -229,6 +229,4 @@ function registerSchema(serverless) {
   }
 }
 
-module.exports = ServerlessPyreqs;
-module.exports.ServerlessPyreqs = ServerlessPyreqs;
-module.exports.VERSION = VERSION;
+module.exports = Object.assign(ServerlessPyreqs, { ServerlessPyreqs, VERSION });

@@ -165,17 +165,6 @@ func (in *Input) mapName(name string) (string, bool) {
 	return name, true
 }
 
-func (in *Input) describe(i int) string {
-	switch {
-	case in.Zip != "":
-		return in.Zip
-	case in.Dir != "":
-		return in.Dir
-	default:
-		return fmt.Sprintf("input %d (files)", i)
-	}
-}
-
 // Merge writes dst from the inputs in order. When two inputs (or two entries of one input)
 // produce the same entry name, the later one wins. Output entries are sorted by name (byte order).
 // dst may be the same path as an input Zip: the output is built in a temporary file and renamed
