@@ -69,11 +69,25 @@ func bridge(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) int 
 	emit := protocol.NewEmitter(stdout)
 	emit.Hello(Version)
 	var req protocol.Request
+	var line lifeline
+	var raw json.RawMessage
 	dec := json.NewDecoder(stdin)
-	if err := dec.Decode(&req); err != nil {
+	err := dec.Decode(&raw)
+	if err == nil {
+		err = json.Unmarshal(raw, &req)
+	}
+	if err == nil {
+		err = json.Unmarshal(raw, &line)
+	}
+	if err != nil {
 		emit.Error("PYREQS_BAD_REQUEST", fmt.Sprintf("pyreqs could not read the request from the Serverless plugin: %v. "+
 			"Reinstall serverless-pyreqs so the plugin and its binary match.", err))
 		return ExitFailure
+	}
+	if line.HoldsStdin {
+		var cancel context.CancelFunc
+		ctx, cancel = cancelOnEOF(ctx, io.MultiReader(dec.Buffered(), stdin))
+		defer cancel()
 	}
 	if req.ShimVersion != Version {
 		emit.Error("PYREQS_VERSION_MISMATCH", fmt.Sprintf("Host version %q does not match binary version %q. "+
