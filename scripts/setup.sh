@@ -14,7 +14,8 @@
 #                  a running dockerd, and the local image pyreqs-test/python:bookworm
 #
 # Environment: PYREQS_PYTHON (interpreter for the venv, default python3.11),
-# PYREQS_SETUP_DOCKER=1, PYREQS_SETUP_SKIP_BUILD=1 (test.sh builds on its own terms), CI=true.
+# PYREQS_SETUP_DOCKER=1, PYREQS_SETUP_SKIP_BUILD=1 (test.sh builds on its own terms),
+# PYREQS_SETUP_SKIP_LINT=1 (the demo needs no lint tools), CI=true.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -153,6 +154,10 @@ EOF
 STATICCHECK_VERSION=v0.8.2
 
 lint_tools() {
+	if [[ ${PYREQS_SETUP_SKIP_LINT:-} == 1 ]]; then
+		STEP_STATUS="skipped (PYREQS_SETUP_SKIP_LINT=1)"
+		return 0
+	fi
 	local gobin="$TOOLS/gobin" want have=""
 	want=$(sha_of <(echo "$STATICCHECK_VERSION") <(go env GOVERSION))
 	[[ -f $gobin/.pyreqs-setup-stamp ]] && have=$(cat "$gobin/.pyreqs-setup-stamp")
