@@ -1,6 +1,8 @@
 module github.com/serverless-pyreqs/serverless-pyreqs
 
-go 1.26.8
+go 1.26.0
+
+toolchain go1.26.8
 
 require (
 	github.com/aws/aws-sdk-go-v2 v1.48.0

@@ -2,7 +2,7 @@
 'use strict';
 
 const { spawn } = require('child_process');
-const { ShimError, renderDiagnostic } = require('./errors');
+const { ShimError, InterruptedError, renderDiagnostic } = require('./errors');
 const { PROTOCOL_VERSION } = require('./request');
 
 /** Lines of stderr kept for crash reports. */
@@ -58,11 +58,11 @@ function runBridge(opts) {
     }
 
     /** @type {Error | null} */ let spawnError = null;
-    /** @type {ShimError | null} */ let fatal = null; // version/protocol problem found by the shim
+    /** @type {import('./errors').ShimError | null} */ let fatal = null; // version/protocol problem found by the shim
     /** @type {{ message: string, code: string } | null} */ let errorEvent = null;
     /** @type {Record<string, any> | null} */ let edits = null;
     let helloSeen = false;
-    /** @type {string | null} */ let interruptedBy = null;
+    /** @type {NodeJS.Signals | null} */ let interruptedBy = null;
     let finished = false;
     /** @type {Set<string>} */ const activeProgress = new Set();
     /** @type {string[]} */ const stderrTail = [];
@@ -74,12 +74,12 @@ function runBridge(opts) {
     };
 
     // --- signals -------------------------------------------------------------------------------
-    /** @type {Array<[string, (...args: any[]) => void]>} */
-    const signalHandlers = ['SIGINT', 'SIGTERM'].map((sig) => {
+    /** @type {Array<[NodeJS.Signals, (...args: any[]) => void]>} */
+    const signalHandlers = /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM']).map((sig) => {
       const handler = () => {
         interruptedBy = interruptedBy || sig;
         try {
-          child.kill(/** @type {NodeJS.Signals} */ (sig));
+          child.kill(sig);
         } catch (_) {
           // already gone
         }
@@ -180,7 +180,7 @@ function runBridge(opts) {
       }
     };
 
-    /** @param {ShimError} err */
+    /** @param {import('./errors').ShimError} err */
     const failFatal = (err) => {
       fatal = err;
       try {
@@ -205,7 +205,9 @@ function runBridge(opts) {
     child.stdin.on('error', () => {
       // EPIPE when the binary exits without reading stdin: its exit status tells what happened.
     });
-    child.stdin.end(JSON.stringify(request) + '\n');
+    // stdin stays open until the binary exits (holdsStdin): if node is killed outright, the pipe
+    // closes with it and pyreqs stops at once instead of running on with nobody to report to.
+    child.stdin.write(JSON.stringify({ ...request, holdsStdin: true }) + '\n');
 
     // --- exit ----------------------------------------------------------------------------------
     /**
@@ -215,6 +217,7 @@ function runBridge(opts) {
     const finish = (code, signal) => {
       if (finished) return;
       finished = true;
+      child.stdin.destroy();
       stdoutLines.flush();
       stderrLines.flush();
       for (const [sig, handler] of signalHandlers) signalSource.removeListener(sig, handler);
@@ -228,12 +231,9 @@ function runBridge(opts) {
 
       if (spawnError) return reject(notRunnable(binPath, spawnError));
       if (fatal) return reject(fatal);
+      // Interrupted: whatever pyreqs reported after the signal, the user asked the run to stop.
+      if (interruptedBy) return reject(new InterruptedError(interruptedBy));
       if (errorEvent) return reject(new ShimError(errorEvent.message, errorEvent.code));
-      if (interruptedBy && code !== 0) {
-        return reject(
-          new ShimError(`Interrupted (${interruptedBy}): pyreqs stopped.`, 'PYREQS_INTERRUPTED')
-        );
-      }
       if (signal) {
         return reject(
           new ShimError(

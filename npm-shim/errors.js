@@ -48,4 +48,20 @@ function renderDiagnostic(d) {
   return text;
 }
 
-module.exports = { ShimError, renderDiagnostic };
+/**
+ * The run was stopped by a signal that node received (Ctrl-C, SIGTERM): pyreqs was told to stop
+ * and has exited, having removed what it had not finished writing. The plugin reports it in one
+ * line and exits with the signal's conventional status (index.js), not as a failure of the hook.
+ */
+class InterruptedError extends ShimError {
+  /** @param {NodeJS.Signals} signal */
+  constructor(signal) {
+    super(`Interrupted by ${signal}: nothing was left half-written.`, 'PYREQS_INTERRUPTED');
+    this.name = 'InterruptedError';
+    this.signal = signal;
+  }
+}
+
+exports.ShimError = ShimError;
+exports.InterruptedError = InterruptedError;
+exports.renderDiagnostic = renderDiagnostic;

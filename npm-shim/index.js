@@ -12,7 +12,8 @@ const { runBridge } = require('./bridge');
 const { buildRequest, HOOK_PHASES } = require('./request');
 const { applyEdits } = require('./edits');
 const { embeddableSchema } = require('./schema');
-const { ShimError } = require('./errors');
+const os = require('os');
+const { ShimError, InterruptedError } = require('./errors');
 
 const VERSION = /** @type {string} */ (require('../package.json').version);
 
@@ -102,9 +103,24 @@ class ServerlessPyreqs {
         applyEdits(this.serverless.service, edits, (msg) => reporter.log('debug', msg));
       }
     } catch (err) {
+      if (err instanceof InterruptedError) this.exitInterrupted(err);
       if (err instanceof ShimError) throw this.userError(err);
       throw err;
     }
+  }
+
+  /**
+   * Ends the process after a signal stopped the run: pyreqs has exited and cleaned up, so one
+   * line says so and node exits with the signal's conventional status (130 for SIGINT, 143 for
+   * SIGTERM). Not thrown to Serverless: v3 finalizes on the signal already, and an error after
+   * that surfaces as an uncaught exception with a stack trace.
+   * @param {InterruptedError} err
+   * @returns {never}
+   */
+  exitInterrupted(err) {
+    // On a terminal the line starts below the "^C" the terminal echoed.
+    process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}${err.message}\n`);
+    process.exit(128 + (os.constants.signals[err.signal] || 0));
   }
 
   /**
@@ -121,7 +137,7 @@ class ServerlessPyreqs {
   /**
    * Converts a ShimError into the framework's error class, which Serverless shows as a plain
    * message (no stack trace) with its code.
-   * @param {ShimError} err
+   * @param {import('./errors').ShimError} err
    * @returns {Error}
    */
   userError(err) {
@@ -229,6 +245,4 @@ function registerSchema(serverless) {
   }
 }
 
-module.exports = ServerlessPyreqs;
-module.exports.ServerlessPyreqs = ServerlessPyreqs;
-module.exports.VERSION = VERSION;
+module.exports = Object.assign(ServerlessPyreqs, { ServerlessPyreqs, VERSION });

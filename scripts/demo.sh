@@ -30,14 +30,16 @@ fix_ownership() {
 }
 trap fix_ownership EXIT
 
-# 1. Tools and bin/pyreqs.
-bash scripts/setup.sh
+# 1. Tools and bin/pyreqs (not the lint tools: the demo needs none).
+PYREQS_SETUP_SKIP_LINT=1 bash scripts/setup.sh
 [[ -x bin/pyreqs ]] || {
 	echo "demo: bin/pyreqs was not built (see scripts/setup.sh output above)" >&2
 	exit 1
 }
 
-# 2. The npm package, as published.
+# 2. The npm package, as published: the shim without a binary (users get theirs from the
+# per-platform package, which `npm run dist` builds); the demo points it at bin/pyreqs with
+# PYREQS_BINARY_PATH, as the tests do.
 mkdir -p "$DEMO/pack"
 rm -f "$DEMO"/pack/*.tgz
 start=$(now_ms)
@@ -76,6 +78,7 @@ start=$(now_ms)
 	cd "$app"
 	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
 		SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off XDG_CACHE_HOME="$DEMO/cache" \
+		PYREQS_BINARY_PATH="$ROOT/bin/pyreqs" \
 		"$ROOT/test/tools/node_modules/.bin/serverless" package
 )
 say "packaged in $(secs "$start" "$(now_ms)")s"

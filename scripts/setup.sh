@@ -9,6 +9,8 @@
 #                  apart because it also installs `sls` and `serverless`
 #   python venv    .tools/venv with the pins of test/tools/requirements.txt; .tools/bin exposes
 #                  pipenv, poetry, uv (never python) for the tests
+#   lint tools     staticcheck (pinned, from the Go module proxy) into .tools/gobin, and
+#                  test/typecheck: `npm ci` of the pinned typescript for `tsc --checkJs` of npm-shim
 #   build          `npm run build` (bin/pyreqs), skipped while scripts/build.sh does not exist
 #   docker         only when PYREQS_SETUP_DOCKER=1 or CI=true: docker.io + debootstrap from apt,
 #                  a running dockerd, and the local image pyreqs-test/python:bookworm
@@ -16,8 +18,8 @@
 #                  headless test of the HTML size report
 #
 # Environment: PYREQS_PYTHON (interpreter for the venv, default python3.11),
-# PYREQS_SETUP_DOCKER=1, PYREQS_SETUP_SKIP_BUILD=1 (test.sh builds on its own terms), CI=true,
-# PYREQS_SETUP_CHROMIUM=1.
+# PYREQS_SETUP_DOCKER=1, PYREQS_SETUP_SKIP_BUILD=1 (test.sh builds on its own terms),
+# PYREQS_SETUP_SKIP_LINT=1 (the demo needs no lint tools), CI=true, PYREQS_SETUP_CHROMIUM=1.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -67,7 +69,7 @@ fix_ownership() {
 	owner=$(stat -c '%u:%g' "$ROOT")
 	[[ $owner != "0:0" ]] || return 0
 	local p
-	for p in "$TOOLS" "$ROOT/test/tools/node_modules" "$ROOT/bin"; do
+	for p in "$TOOLS" "$ROOT/test/tools/node_modules" "$ROOT/test/typecheck/node_modules" "$ROOT/bin"; do
 		[[ -e $p ]] && chown -R "$owner" "$p"
 	done
 	return 0
@@ -166,6 +168,39 @@ import importlib.metadata as m
 names = ["pipenv", "poetry", "poetry-plugin-export", "uv", "build", "wheel", "setuptools"]
 print(", ".join("%s %s" % (n, m.version(n)) for n in names))
 EOF
+}
+
+# The pinned version of staticcheck (honnef.co/go/tools); scripts/test.sh runs .tools/gobin/staticcheck.
+STATICCHECK_VERSION=v0.8.2
+
+lint_tools() {
+	if [[ ${PYREQS_SETUP_SKIP_LINT:-} == 1 ]]; then
+		STEP_STATUS="skipped (PYREQS_SETUP_SKIP_LINT=1)"
+		return 0
+	fi
+	local gobin="$TOOLS/gobin" want have=""
+	want=$(sha_of <(echo "$STATICCHECK_VERSION") <(go env GOVERSION))
+	[[ -f $gobin/.pyreqs-setup-stamp ]] && have=$(cat "$gobin/.pyreqs-setup-stamp")
+	if [[ $want != "$have" || ! -x $gobin/staticcheck ]]; then
+		mkdir -p "$gobin"
+		run_logged staticcheck env GOBIN="$gobin" go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION" || {
+			STEP_STATUS="go install staticcheck failed (see .tools/logs/staticcheck.log)"
+			return 1
+		}
+		echo "$want" >"$gobin/.pyreqs-setup-stamp"
+	fi
+	local dir="$ROOT/test/typecheck"
+	want=$(sha_of "$dir/package.json" "$dir/package-lock.json" <(node --version))
+	have=""
+	[[ -f $dir/node_modules/.pyreqs-setup-stamp ]] && have=$(cat "$dir/node_modules/.pyreqs-setup-stamp")
+	if [[ $want != "$have" || ! -x $dir/node_modules/.bin/tsc ]]; then
+		(cd "$dir" && run_logged npm-ci-typecheck npm ci --no-audit --no-fund) || {
+			STEP_STATUS="npm ci in test/typecheck failed (see .tools/logs/npm-ci-typecheck.log)"
+			return 1
+		}
+		echo "$want" >"$dir/node_modules/.pyreqs-setup-stamp"
+	fi
+	STEP_STATUS="ok (staticcheck $STATICCHECK_VERSION, typescript $(node -p 'require("./test/typecheck/node_modules/typescript/package.json").version'))"
 }
 
 build() {
@@ -269,6 +304,7 @@ step prerequisites prerequisites
 step "npm tools" npm_tools
 step osls npm_osls
 step "python venv" python_venv
+step "lint tools" lint_tools
 step build build
 if [[ ${PYREQS_SETUP_DOCKER:-} == 1 || ${CI:-} == true ]]; then
 	step "docker pkgs" docker_packages

@@ -3,8 +3,11 @@
 #
 #   setup        scripts/setup.sh (tools; docker too when CI=true or PYREQS_SETUP_DOCKER=1)
 #   build        npm run build (bin/pyreqs)
-#   vet          gofmt -l and go vet ./...
+#   vet          gofmt -l, go vet ./..., staticcheck ./..., go mod tidy -diff, and
+#                tsc --noEmit --checkJs over npm-shim (test/typecheck/tsconfig.json)
 #   go           go test of every package but test/acceptance and test/install (unit and CLI contract tests)
+#   race         go test -race of the packages that run things concurrently (those that import
+#                sync or errgroup or start goroutines)
 #   acceptance   go test ./test/acceptance/... (real Serverless v3, npm-installed plugin, pip, docker)
 #   install      test/install/run.sh: `npm run dist`, a local npm registry, installs with npm, pnpm,
 #                yarn, then `sls package` (the install matrix; prints package sizes and install times)
@@ -65,6 +68,7 @@ go_details() {
 	return 0
 }
 details_go() { go_details "$1"; }
+details_race() { go_details "$1"; }
 details_acceptance() {
 	local skipped
 	go_details "$1"
@@ -108,7 +112,33 @@ vet() {
 		rc=1
 	fi
 	go vet ./... || rc=1
+	echo "staticcheck ./..."
+	"$ROOT/.tools/gobin/staticcheck" ./... || rc=1
+	echo "go mod tidy -diff"
+	go mod tidy -diff || rc=1
+	echo "tsc --noEmit --checkJs (npm-shim)"
+	"$ROOT/test/typecheck/node_modules/.bin/tsc" -p test/typecheck/tsconfig.json || rc=1
 	return "$rc"
+}
+
+# race_packages: the packages (outside test/acceptance and test/install) whose non-test files
+# import sync or errgroup or start a goroutine.
+race_packages() {
+	go list -f '{{.ImportPath}} {{.Dir}} {{join .GoFiles " "}}' ./... | while read -r pkg dir files; do
+		[[ $pkg == */test/acceptance || $pkg == */test/install || -z $files ]] && continue
+		# shellcheck disable=SC2086
+		if (cd "$dir" && grep -qE '"sync"|"golang.org/x/sync/errgroup"|(^|[[:space:]])go (func|[[:alnum:]_.]+\()' $files); then
+			echo "$pkg"
+		fi
+	done
+}
+
+go_race() {
+	local pkgs
+	pkgs=$(race_packages) || return 1
+	echo "race: $(tr '\n' ' ' <<<"$pkgs")"
+	# shellcheck disable=SC2086
+	go test -race -timeout 15m ${PYREQS_TEST_RUN:+-run "$PYREQS_TEST_RUN"} $pkgs
 }
 
 go_unit() {
@@ -131,7 +161,7 @@ fix_ownership() {
 	owner=$(stat -c '%u:%g' "$ROOT")
 	[[ $owner != "0:0" ]] || return 0
 	local p
-	for p in "$ROOT/.tools" "$ROOT/bin" "$ROOT/test/tools/node_modules" "$ROOT/test/install/tools/node_modules" "$ROOT/dist"; do
+	for p in "$ROOT/.tools" "$ROOT/bin" "$ROOT/test/tools/node_modules" "$ROOT/test/typecheck/node_modules" "$ROOT/test/install/tools/node_modules" "$ROOT/dist"; do
 		[[ -e $p ]] && chown -R "$owner" "$p"
 	done
 	return 0
@@ -154,6 +184,7 @@ fi
 
 tier vet vet
 tier go go_unit
+tier race go_race
 
 if ((BUILD_OK)); then
 	tier acceptance go_acceptance

@@ -1,9 +1,9 @@
 'use strict';
 
 // Loads the plugin into a real Serverless Framework v3 (not a dependency of this package).
-// Looked up at $PYREQS_TEST_SERVERLESS_V3 (the folder of the `serverless` package) or
-// /tmp/slsv3/node_modules/serverless; skipped when absent. To install it:
-//   mkdir -p /tmp/slsv3 && cd /tmp/slsv3 && npm init -y && npm i serverless@3
+// Looked up at $PYREQS_TEST_SERVERLESS_V3 (the folder of the `serverless` package), then in
+// test/tools/node_modules/serverless (the pinned v3 that scripts/setup.sh installs), then
+// /tmp/slsv3/node_modules/serverless. Skipped when absent, except under CI=true, where that fails.
 
 const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -12,12 +12,22 @@ const path = require('path');
 const { spawn } = require('child_process');
 const { FAKE_BINARY, tmpdir } = require('./helpers');
 
+const repoRoot = path.resolve(__dirname, '..', '..');
 const slsDir =
-  process.env.PYREQS_TEST_SERVERLESS_V3 || path.join('/tmp', 'slsv3', 'node_modules', 'serverless');
+  process.env.PYREQS_TEST_SERVERLESS_V3 ||
+  [
+    path.join(repoRoot, 'test', 'tools', 'node_modules', 'serverless'),
+    path.join('/tmp', 'slsv3', 'node_modules', 'serverless'),
+  ].find((d) => fs.existsSync(path.join(d, 'bin', 'serverless.js'))) ||
+  path.join(repoRoot, 'test', 'tools', 'node_modules', 'serverless');
 const slsBin = path.join(slsDir, 'bin', 'serverless.js');
 const slsVersion = fs.existsSync(slsBin) ? require(path.join(slsDir, 'package.json')).version : null;
 const skip = slsVersion && slsVersion.startsWith('3.') ? false : `serverless v3 not found at ${slsDir}`;
-const repoRoot = path.resolve(__dirname, '..', '..');
+if (skip && process.env.CI === 'true') {
+  test('serverless v3 is installed (CI=true: a missing tool fails)', () => {
+    assert.fail(`${skip}: run \`bash scripts/setup.sh\``);
+  });
+}
 
 const SERVERLESS_YML = `
 service: pyreqs-shim-test

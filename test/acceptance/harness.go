@@ -707,7 +707,8 @@ func unsetPath(doc yaml.MapSlice, keys []string) yaml.MapSlice {
 // settings, pip/uv/pipenv/poetry settings, PYTHON* variables, Serverless and PYREQS_ settings;
 // plus telemetry and notifications off, no colours, per-service XDG dirs (cache, config, data,
 // state), the index, no AWS credential files, and .tools/bin (pipenv, poetry, uv) first on PATH;
-// then Env. HOME is kept.
+// for Ours, PYREQS_BINARY_PATH naming bin/pyreqs (the packed tarball holds no binary, as the
+// published package holds none: esbuild's installForTests does the same); then Env. HOME is kept.
 func (s *Service) Environ() []string {
 	drop := func(name string) bool {
 		for _, p := range []string{"AWS_", "PIP_", "UV_", "PIPENV_", "POETRY_", "SLS_", "SERVERLESS_", "PYREQS_", "PYTHON"} {
@@ -753,6 +754,9 @@ func (s *Service) Environ() []string {
 		"npm_config_update_notifier":    "false",
 	} {
 		env[k] = v
+	}
+	if s.Plugin == Ours {
+		env["PYREQS_BINARY_PATH"] = h.pyreqsBin
 	}
 	for k, v := range s.Env {
 		if v == Unset {

@@ -303,7 +303,8 @@ func slsPackage(dir, cache string) (sample, error) {
 		"SLS_TELEMETRY_DISABLED=1", "SLS_NOTIFICATIONS_MODE=off",
 		"XDG_CACHE_HOME="+cache, "PIP_INDEX_URL="+indexURL, "UV_INDEX_URL="+indexURL,
 		"UV_CACHE_DIR="+filepath.Join(cache, "uv"), "PIP_CONFIG_FILE=/dev/null",
-		"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_PROFILE=")
+		"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_PROFILE=",
+		"PYREQS_BINARY_PATH="+filepath.Join(root, "bin", "pyreqs")) // the packed tarball holds no binary
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	start := time.Now()

@@ -353,8 +353,9 @@ func fileHeader(name string, perm os.FileMode) zip.FileHeader {
 		Name:           name,
 		CreatorVersion: creatorUnix<<8 | zipVersion20,
 		ReaderVersion:  zipVersion20,
-		ModifiedDate:   dosDate1980,
-		ExternalAttrs:  uint32(sIFREG|perm) << 16,
+		//lint:ignore SA1019 set directly (not Modified) so no extended-timestamp field is written
+		ModifiedDate:  dosDate1980,
+		ExternalAttrs: uint32(sIFREG|perm) << 16,
 	}
 	if needsUTF8Flag(name) {
 		fh.Flags |= flagUTF8

@@ -75,10 +75,24 @@ func bridge(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, red 
 	emit := protocol.NewEmitter(stdout, protocol.WithRedactor(red))
 	emit.Hello(Version)
 	var req protocol.Request
+	var line lifeline
+	var raw json.RawMessage
 	dec := json.NewDecoder(stdin)
-	if err := dec.Decode(&req); err != nil {
+	err := dec.Decode(&raw)
+	if err == nil {
+		err = json.Unmarshal(raw, &req)
+	}
+	if err == nil {
+		err = json.Unmarshal(raw, &line)
+	}
+	if err != nil {
 		emit.Fail(diag.Errorf(diag.CodeBadRequest, "pyreqs could not read the request from the Serverless plugin: %v", err))
 		return ExitFailure
+	}
+	if line.HoldsStdin {
+		var cancel context.CancelFunc
+		ctx, cancel = cancelOnEOF(ctx, io.MultiReader(dec.Buffered(), stdin))
+		defer cancel()
 	}
 	if req.ShimVersion != Version {
 		emit.Fail(diag.Errorf(diag.CodeVersionMismatch, "Host version %q does not match binary version %q.", req.ShimVersion, Version).

@@ -506,10 +506,6 @@ func TestBuildImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	for n := range entries {
-		names = append(names, n)
-	}
 	// No .dockerignore: .git, node_modules and .serverless stay out of the context.
 	if diff := cmp.Diff([]string{"docker/", "docker/Dockerfile", "docker/extra.txt", "handler.py"}, sortedKeys(entries)); diff != "" {
 		t.Errorf("context (-want +got):\n%s", diff)

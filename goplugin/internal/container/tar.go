@@ -85,7 +85,7 @@ func extract(r io.Reader, dst, strip string) (files int, err error) {
 				return files, err
 			}
 			_ = os.Chmod(target, mode|0o700)
-		case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // TypeRegA from old engines
+		case tar.TypeReg: // tar.Reader reports old engines' TypeRegA entries as TypeReg
 			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 				return files, err
 			}

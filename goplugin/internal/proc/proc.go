@@ -73,12 +73,13 @@ const (
 )
 
 // Run runs c and waits for it. A non-zero exit gives an *ExitError, a missing program a
-// *NotFoundError. On context cancellation the process gets SIGTERM, then SIGKILL after 5 s.
+// *NotFoundError. On context cancellation the process (on Unix, its whole process group) gets
+// SIGTERM, then SIGKILL after 5 s.
 func (Exec) Run(ctx context.Context, c Cmd) (Result, error) {
 	cmd := exec.CommandContext(ctx, c.Name, c.Args...)
 	cmd.Dir = c.Dir
 	cmd.Env = c.Env
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	ownGroup(cmd)
 	cmd.WaitDelay = 5 * time.Second
 
 	tail := &tailBuffer{limit: tailLimit, onLine: c.OnLine}

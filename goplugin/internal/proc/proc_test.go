@@ -7,10 +7,12 @@ import (
 	"testing"
 )
 
+// stdout and stderr reach OnLine through one line splitter from two goroutines: the sleep lets
+// "err\n" arrive before the unterminated "last" (go test -race showed "lasterr" otherwise).
 func TestExecRun(t *testing.T) {
 	ctx := context.Background()
 	var lines []string
-	res, err := Exec{}.Run(ctx, Cmd{Name: "sh", Args: []string{"-c", "echo out; echo err >&2; printf last"}, OnLine: func(l string) { lines = append(lines, l) }})
+	res, err := Exec{}.Run(ctx, Cmd{Name: "sh", Args: []string{"-c", "echo out; echo err >&2; sleep 0.2; printf last"}, OnLine: func(l string) { lines = append(lines, l) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 package acceptance
 
-// Issue 2 differential tests: the same sample services packaged by serverless-pyreqs and by the
+// Differential tests: the same sample services packaged by serverless-pyreqs and by the
 // original serverless-python-requirements@6.1.2 hold the same files, by path and content, apart
 // from the documented deliberate differences (README "Differences from the original"):
 //   - no bytecode (__pycache__/, *.pyc) in ours (#4), hence no bytecode lines in dist-info RECORDs;
@@ -20,8 +20,8 @@ import (
 	"time"
 )
 
-// i2DiffRow is one artifact's comparison.
-type i2DiffRow struct {
+// diffRow is one artifact's comparison.
+type diffRow struct {
 	service, artifact string
 	ours, original    int            // entry counts
 	identical         int            // same path and content
@@ -29,7 +29,7 @@ type i2DiffRow struct {
 	unexpected        []string
 }
 
-func (r i2DiffRow) deliberateSummary() string {
+func (r diffRow) deliberateSummary() string {
 	if len(r.deliberate) == 0 {
 		return "-"
 	}
@@ -45,47 +45,47 @@ func (r i2DiffRow) deliberateSummary() string {
 	return strings.Join(parts, ", ")
 }
 
-var i2NormName = regexp.MustCompile(`[-_.]+`)
+var normName = regexp.MustCompile(`[-_.]+`)
 
-func i2Normalize(n string) string { return strings.ToLower(i2NormName.ReplaceAllString(n, "-")) }
+func normalizeEntries(n string) string { return strings.ToLower(normName.ReplaceAllString(n, "-")) }
 
-// i2NoDeployEntry reports whether an entry belongs to one of the noDeploy distributions (its
+// noDeployEntry reports whether an entry belongs to one of the noDeploy distributions (its
 // top-level package or module, or its dist-info folder).
-func i2NoDeployEntry(name string, noDeploy []string) bool {
+func noDeployEntry(name string, noDeploy []string) bool {
 	first, _, _ := strings.Cut(name, "/")
 	first = strings.TrimSuffix(first, ".py")
 	if strings.HasSuffix(first, ".dist-info") {
 		first, _, _ = strings.Cut(strings.TrimSuffix(first, ".dist-info"), "-")
 	}
 	for _, n := range noDeploy {
-		if i2Normalize(first) == i2Normalize(n) {
+		if normalizeEntries(first) == normalizeEntries(n) {
 			return true
 		}
 	}
 	return false
 }
 
-func i2IsBytecode(name string) bool {
+func isBytecode(name string) bool {
 	return strings.Contains("/"+name, "/__pycache__/") || strings.HasSuffix(name, ".pyc")
 }
 
-// i2WithoutBytecodeLines drops the lines of a RECORD that list bytecode.
-func i2WithoutBytecodeLines(record []byte) string {
+// withoutBytecodeLines drops the lines of a RECORD that list bytecode.
+func withoutBytecodeLines(record []byte) string {
 	var keep []string
 	for _, l := range strings.Split(string(record), "\n") {
-		if p, _, _ := strings.Cut(l, ","); !i2IsBytecode(p) {
+		if p, _, _ := strings.Cut(l, ","); !isBytecode(p) {
 			keep = append(keep, l)
 		}
 	}
 	return strings.Join(keep, "\n")
 }
 
-// i2CompareArtifacts compares ours and the original's zip of one function or service; userReqs
+// compareArtifacts compares ours and the original's zip of one function or service; userReqs
 // is the user's requirements.txt at that artifact's root ("" if none).
-func i2CompareArtifacts(t testing.TB, service, label, oursZip, origZip, userReqs string, noDeploy []string) i2DiffRow {
+func compareArtifacts(t testing.TB, service, label, oursZip, origZip, userReqs string, noDeploy []string) diffRow {
 	t.Helper()
 	o, g := ZipEntries(t, oursZip), ZipEntries(t, origZip)
-	row := i2DiffRow{service: service, artifact: label, ours: len(o), original: len(g), deliberate: map[string]int{}}
+	row := diffRow{service: service, artifact: label, ours: len(o), original: len(g), deliberate: map[string]int{}}
 	names := map[string]bool{}
 	for n := range o {
 		names[n] = true
@@ -111,9 +111,9 @@ func i2CompareArtifacts(t testing.TB, service, label, oursZip, origZip, userReqs
 			switch {
 			case path.Base(n) == ".completed_requirements":
 				row.deliberate["marker"]++
-			case i2IsBytecode(n):
+			case isBytecode(n):
 				row.deliberate["bytecode"]++
-			case i2NoDeployEntry(n, noDeploy):
+			case noDeployEntry(n, noDeploy):
 				row.deliberate["noDeploy"]++
 			default:
 				unexpected("%s: only in the original", n)
@@ -134,7 +134,7 @@ func i2CompareArtifacts(t testing.TB, service, label, oursZip, origZip, userReqs
 				row.deliberate["filtered requirements.txt"]++
 			}
 		case strings.HasSuffix(n, ".dist-info/RECORD") &&
-			i2WithoutBytecodeLines(ZipRead(t, oursZip, n)) == i2WithoutBytecodeLines(ZipRead(t, origZip, n)):
+			withoutBytecodeLines(ZipRead(t, oursZip, n)) == withoutBytecodeLines(ZipRead(t, origZip, n)):
 			row.deliberate["RECORD bytecode lines"]++
 		default:
 			unexpected("%s: content differs", n)
@@ -143,7 +143,7 @@ func i2CompareArtifacts(t testing.TB, service, label, oursZip, origZip, userReqs
 	return row
 }
 
-func i2DiffTable(rows []i2DiffRow) string {
+func diffTable(rows []diffRow) string {
 	sort.Slice(rows, func(i, j int) bool {
 		if rows[i].service != rows[j].service {
 			return rows[i].service < rows[j].service
@@ -158,9 +158,9 @@ func i2DiffTable(rows []i2DiffRow) string {
 	return b.String()
 }
 
-// TestIssue2Differential packages basic, individually, noDeploy and vendor with both plugins and
+// TestDifferentialSamples packages basic, individually, noDeploy and vendor with both plugins and
 // compares every artifact; the table goes to the test log.
-func TestIssue2Differential(t *testing.T) {
+func TestDifferentialSamples(t *testing.T) {
 	t.Parallel()
 	type artifact struct{ label, zip, reqs string }
 	services := []struct {
@@ -178,7 +178,7 @@ func TestIssue2Differential(t *testing.T) {
 		{name: "vendor", artifacts: []artifact{{"vendor.zip", ".serverless/vendor.zip", "requirements.txt"}}},
 	}
 	var mu sync.Mutex
-	var rows []i2DiffRow
+	var rows []diffRow
 	t.Run("services", func(t *testing.T) {
 		for _, svc := range services {
 			t.Run(svc.name, func(t *testing.T) {
@@ -188,8 +188,8 @@ func TestIssue2Differential(t *testing.T) {
 				ours.MustSls("package")
 				orig.MustSls("package")
 				for _, a := range svc.artifacts {
-					reqs := string(i2ReadFile(t, ours.Path(a.reqs)))
-					row := i2CompareArtifacts(t, svc.name, a.label, ours.Path(a.zip), orig.Path(a.zip), reqs, svc.noDeploy)
+					reqs := string(readFile(t, ours.Path(a.reqs)))
+					row := compareArtifacts(t, svc.name, a.label, ours.Path(a.zip), orig.Path(a.zip), reqs, svc.noDeploy)
 					for _, u := range row.unexpected {
 						t.Errorf("%s %s: %s", svc.name, a.label, u)
 					}
@@ -202,23 +202,23 @@ func TestIssue2Differential(t *testing.T) {
 				}
 				if svc.name == "noDeploy" {
 					// The deliberate difference is really there: the original ships pyreqs_native.
-					if o := ZipEntries(t, ours.Artifact()); i2HasPrefix(o, "pyreqs_native/") {
+					if o := ZipEntries(t, ours.Artifact()); hasPrefix(o, "pyreqs_native/") {
 						t.Errorf("ours shipped the noDeploy distribution pyreqs_native")
 					}
 				}
 			})
 		}
 	})
-	t.Logf("differential results (serverless-pyreqs vs serverless-python-requirements@6.1.2):%s", i2DiffTable(rows))
+	t.Logf("differential results (serverless-pyreqs vs serverless-python-requirements@6.1.2):%s", diffTable(rows))
 }
 
-// TestIssue2FlaskPublicIndex packages the flask sample (Flask==3.0.3 and its dependencies, with
+// TestFlaskPublicIndex packages the flask sample (Flask==3.0.3 and its dependencies, with
 // native wheels, from the public index) with both plugins, cold then warm: ours runs the
 // handler from the unzipped artifact, the two artifacts hold the same files, and the times go to
 // the log (a measurement, never an assertion). Not parallel, so that the times are not skewed by
 // this package's other tests.
-func TestIssue2FlaskPublicIndex(t *testing.T) {
-	i2NeedNetwork(t, PublicIndex+"/flask/")
+func TestFlaskPublicIndex(t *testing.T) {
+	needNetwork(t, PublicIndex+"/flask/")
 	times := map[string]time.Duration{}
 	services := map[Plugin]*Service{}
 	for _, p := range []Plugin{Ours, Original} {
@@ -234,19 +234,19 @@ func TestIssue2FlaskPublicIndex(t *testing.T) {
 	ours, orig := services[Ours], services[Original]
 	art := ours.Artifact()
 	entries := ZipEntries(t, art)
-	i2AssertHas(t, art, entries, "handler.py", "flask/__init__.py", "werkzeug/__init__.py", "jinja2/__init__.py",
+	assertHas(t, art, entries, "handler.py", "flask/__init__.py", "werkzeug/__init__.py", "jinja2/__init__.py",
 		"markupsafe/__init__.py", "itsdangerous/__init__.py", "click/__init__.py", "blinker/__init__.py", "flask-3.0.3.dist-info/METADATA")
-	i2AssertNoPluginMeta(t, art, entries)
+	assertNoPluginMeta(t, art, entries)
 	dir := Unzip(t, art)
-	out := i2RunPythonFlask(t, dir)
+	out := runPythonFlask(t, dir)
 	if !strings.Contains(out, "200 hello from flask") {
 		t.Errorf("handler.api() = %q", out)
 	}
-	row := i2CompareArtifacts(t, "flask", "flask.zip", art, orig.Artifact(), string(i2ReadFile(t, ours.Path("requirements.txt"))), nil)
+	row := compareArtifacts(t, "flask", "flask.zip", art, orig.Artifact(), string(readFile(t, ours.Path("requirements.txt"))), nil)
 	for _, u := range row.unexpected {
 		t.Errorf("flask: %s", u)
 	}
-	t.Logf("differential results:%s", i2DiffTable([]i2DiffRow{row}))
+	t.Logf("differential results:%s", diffTable([]diffRow{row}))
 	ratio := func(run string) string {
 		o, g := times["ours "+run], times["original "+run]
 		return fmt.Sprintf("ours %.1fs, original %.1fs, original/ours %.2fx", o.Seconds(), g.Seconds(), g.Seconds()/o.Seconds())
@@ -254,7 +254,7 @@ func TestIssue2FlaskPublicIndex(t *testing.T) {
 	t.Logf("flask sls package times (measured, not asserted): cold: %s; warm: %s", ratio("cold"), ratio("warm"))
 }
 
-func i2RunPythonFlask(t testing.TB, dir string) string {
+func runPythonFlask(t testing.TB, dir string) string {
 	t.Helper()
-	return i2RunPython(t, dir, "import handler; r = handler.api({'path': '/'}, None); print(r['statusCode'], r['body'])")
+	return runPython(t, dir, "import handler; r = handler.api({'path': '/'}, None); print(r['statusCode'], r['body'])")
 }

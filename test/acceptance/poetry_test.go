@@ -7,19 +7,20 @@ import (
 	"testing"
 )
 
-// TestSourcesPoetry packages testdata/services/poetry (a Poetry project without poetry.lock):
+// TestPoetry packages testdata/services/poetry (a Poetry project without poetry.lock):
 //   - requirePoetryLockFile: true fails before anything is installed;
 //   - without it, poetry locks and exports the main group; a requirements.txt of the user's next
 //     to pyproject.toml is neither used (the log says so without --verbose) nor touched (G.3 #20);
 //   - poetryWithGroups/poetryWithoutGroups select the groups.
-func TestSourcesPoetry(t *testing.T) {
+func TestPoetry(t *testing.T) {
+	RequireTool(t, "poetry")
 	t.Parallel()
 	s := NewService(t, "poetry", Ours)
-	srcUseIndex(t, s, "pyproject.toml")
+	useIndex(t, s, "pyproject.toml")
 
 	s.SetConfig("custom.pythonRequirements.requirePoetryLockFile", true)
 	stdout, stderr, err := s.Sls("package")
-	srcUserError(t, err, stdout, stderr, "custom.pythonRequirements.requirePoetryLockFile",
+	assertUserError(t, err, stdout, stderr, "custom.pythonRequirements.requirePoetryLockFile",
 		"poetry.lock file not found - set requirePoetryLockFile to false to disable this error")
 	if _, err := os.Stat(s.Path("poetry.lock")); err == nil {
 		t.Errorf("poetry.lock exists after the requirePoetryLockFile failure")
@@ -43,7 +44,7 @@ func TestSourcesPoetry(t *testing.T) {
 	if _, err := os.Stat(s.Path("poetry.lock")); err != nil {
 		t.Errorf("poetry did not lock: %v", err)
 	}
-	entries := srcAssertPackages(t, s.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure"}, []string{"pyreqs_native", "pyreqs_sdistonly"})
+	entries := assertPackages(t, s.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure"}, []string{"pyreqs_native", "pyreqs_sdistonly"})
 	if e, ok := entries["requirements.txt"]; !ok || e.Size != int64(len(userReqs)) {
 		t.Errorf("the artifact's requirements.txt is not the user's file: %+v", e)
 	}
@@ -55,23 +56,24 @@ func TestSourcesPoetry(t *testing.T) {
 	s.SetConfig("custom.pythonRequirements.poetryWithGroups", []string{"native", "dev"})
 	s.SetConfig("custom.pythonRequirements.poetryWithoutGroups", []string{"dev"})
 	s.MustSls("package")
-	srcAssertPackages(t, s.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure", "pyreqs_native"}, []string{"pyreqs_sdistonly"})
+	assertPackages(t, s.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure", "pyreqs_native"}, []string{"pyreqs_sdistonly"})
 
 	s.UnsetConfig("custom.pythonRequirements.poetryWithGroups")
 	s.UnsetConfig("custom.pythonRequirements.poetryWithoutGroups")
 	s.SetConfig("custom.pythonRequirements.poetryOnlyGroups", []string{"dev"})
 	s.MustSls("package")
-	srcAssertPackages(t, s.Artifact(), []string{"pyreqs_sdistonly"}, []string{"pyreqs_withdeps", "pyreqs_pure", "pyreqs_native"})
+	assertPackages(t, s.Artifact(), []string{"pyreqs_sdistonly"}, []string{"pyreqs_withdeps", "pyreqs_pure", "pyreqs_native"})
 }
 
-// TestSourcesPoetryDifferential packages testdata/services/poetry with both plugins: the same
+// TestPoetryDifferential packages testdata/services/poetry with both plugins: the same
 // requirement files in both artifacts.
-func TestSourcesPoetryDifferential(t *testing.T) {
+func TestPoetryDifferential(t *testing.T) {
+	RequireTool(t, "poetry")
 	t.Parallel()
 	var services []*Service
 	for _, p := range []Plugin{Ours, Original} {
 		s := NewService(t, "poetry", p)
-		srcUseIndex(t, s, "pyproject.toml")
+		useIndex(t, s, "pyproject.toml")
 		s.SetConfig("custom.pythonRequirements.poetryWithGroups", []string{"native"})
 		services = append(services, s)
 	}
@@ -88,20 +90,21 @@ func TestSourcesPoetryDifferential(t *testing.T) {
 		}
 	}
 	ours, original := services[0], services[1]
-	srcAssertPackages(t, ours.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure", "pyreqs_native"}, []string{"pyreqs_sdistonly"})
-	compareRequirementFiles(t, "poetry", srcRequirementFiles(t, ours, ours.Artifact()), srcRequirementFiles(t, original, original.Artifact()))
+	assertPackages(t, ours.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure", "pyreqs_native"}, []string{"pyreqs_sdistonly"})
+	compareRequirementFiles(t, "poetry", requirementFiles(t, ours, ours.Artifact()), requirementFiles(t, original, original.Artifact()))
 }
 
-// TestSourcesPoetryIndividually packages testdata/services/poetry-individually: each module is
+// TestPoetryIndividually packages testdata/services/poetry-individually: each module is
 // its own Poetry project (mod_a a Poetry 2 [project] one without build-system, mod_b a Poetry
 // 1-style one), the root function uses requirements.txt; every function gets its own set.
-func TestSourcesPoetryIndividually(t *testing.T) {
+func TestPoetryIndividually(t *testing.T) {
+	RequireTool(t, "poetry")
 	t.Parallel()
 	s := NewService(t, "poetry-individually", Ours)
-	srcUseIndex(t, s, "mod_a/pyproject.toml", "mod_b/pyproject.toml")
+	useIndex(t, s, "mod_a/pyproject.toml", "mod_b/pyproject.toml")
 	s.SetConfig("custom.pythonRequirements.requirePoetryLockFile", true)
 	for _, m := range []string{"mod_a", "mod_b"} {
-		srcTool(t, s, m, "poetry", "lock")
+		runTool(t, s, m, "poetry", "lock")
 	}
 	_, stderr := s.MustSls("package", "--verbose")
 	for m, dist := range map[string]string{"mod_a": "pyreqs-pure==1.0.0", "mod_b": "pyreqs-native==1.0.0"} {
@@ -113,12 +116,12 @@ func TestSourcesPoetryIndividually(t *testing.T) {
 			t.Errorf(".serverless/%s/requirements.txt lacks %s:\n%s", m, dist, gen)
 		}
 	}
-	srcAssertPackages(t, s.Path(".serverless/root.zip"), []string{"pyreqs_sdistonly"}, []string{"pyreqs_pure", "pyreqs_native"})
+	assertPackages(t, s.Path(".serverless/root.zip"), []string{"pyreqs_sdistonly"}, []string{"pyreqs_pure", "pyreqs_native"})
 	a := s.Path(".serverless/mod_a-poetry-individually-dev-funcA.zip")
-	srcAssertPackages(t, a, []string{"pyreqs_pure"}, []string{"pyreqs_native", "pyreqs_sdistonly", "pyreqs_withdeps"})
+	assertPackages(t, a, []string{"pyreqs_pure"}, []string{"pyreqs_native", "pyreqs_sdistonly", "pyreqs_withdeps"})
 	b := s.Path(".serverless/mod_b-poetry-individually-dev-funcB.zip")
-	srcAssertPackages(t, b, []string{"pyreqs_native"}, []string{"pyreqs_pure", "pyreqs_sdistonly"})
-	if out := runPythonIn(t, Unzip(t, b), "import handler_b; print(handler_b.hello({}, None))"); !strings.Contains(out, "'native': 42") {
+	assertPackages(t, b, []string{"pyreqs_native"}, []string{"pyreqs_pure", "pyreqs_sdistonly"})
+	if out := runPython(t, Unzip(t, b), "import handler_b; print(handler_b.hello({}, None))"); !strings.Contains(out, "'native': 42") {
 		t.Errorf("handler_b.hello() printed %q", out)
 	}
 	for _, m := range []string{"mod_a", "mod_b"} {

@@ -1,6 +1,6 @@
 package acceptance
 
-// Issue 2 commands: `sls requirements install`, `clean` and `cleanCache`, with the real CLI.
+// Commands: `sls requirements install`, `clean` and `cleanCache`, with the real CLI.
 
 import (
 	"os"
@@ -9,14 +9,14 @@ import (
 	"testing"
 )
 
-// TestIssue2RequirementsCommands runs install, clean and cleanCache in sequence on basic (in zip
+// TestRequirementsCommands runs install, clean and cleanCache in sequence on basic (in zip
 // mode, so install also writes .requirements.zip and the helper), with foreign files in the
 // cache folder that cleanCache must leave alone.
-func TestIssue2RequirementsCommands(t *testing.T) {
+func TestRequirementsCommands(t *testing.T) {
 	t.Parallel()
 	s := NewService(t, "basic", Ours)
 	s.SetConfig("custom.pythonRequirements.zip", true)
-	root := i2CacheRoot(s)
+	root := cacheRoot(s)
 	foreignFile := filepath.Join(root, "notes.txt")
 	foreignDir := filepath.Join(root, "other-tool")
 	if err := os.MkdirAll(foreignDir, 0o755); err != nil {
@@ -44,12 +44,12 @@ func TestIssue2RequirementsCommands(t *testing.T) {
 		}
 	}
 	rz := s.Path(".requirements.zip")
-	i2AssertHas(t, rz, ZipEntries(t, rz), "pyreqs_pure/__init__.py", "pyreqs_native/__init__.py")
-	i2AssertNoPluginMeta(t, rz, ZipEntries(t, rz))
+	assertHas(t, rz, ZipEntries(t, rz), "pyreqs_pure/__init__.py", "pyreqs_native/__init__.py")
+	assertNoPluginMeta(t, rz, ZipEntries(t, rz))
 	if _, err := os.Stat(s.Path("unzip_requirements.py")); err != nil {
 		t.Errorf("requirements install in zip mode wrote no helper: %v", err)
 	}
-	entries := i2CacheEntries(t, root)
+	entries := cacheEntries(t, root)
 	if len(entries) != 1 {
 		t.Fatalf("cache entries %v, want one", entries)
 	}
@@ -66,13 +66,13 @@ func TestIssue2RequirementsCommands(t *testing.T) {
 			t.Errorf("requirements clean removed the user's %s", p)
 		}
 	}
-	if got := i2CacheEntries(t, root); len(got) != 1 {
+	if got := cacheEntries(t, root); len(got) != 1 {
 		t.Errorf("requirements clean touched the cache: %v", got)
 	}
 
 	// cleanCache: only the plugin's own entries go.
 	stdout, stderr := s.MustSls("requirements", "cleanCache", "--verbose")
-	if got := i2CacheEntries(t, root); len(got) != 0 {
+	if got := cacheEntries(t, root); len(got) != 0 {
 		t.Errorf("cleanCache left entries %v", got)
 	}
 	if _, err := os.Stat(filepath.Join(root, "downloadCacheslspyc")); err == nil {

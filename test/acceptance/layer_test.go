@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// TestModesLayer packages testdata/services/layer (layer: true; its offline_aws test plugin answers
+// TestLayer packages testdata/services/layer (layer: true; its offline_aws test plugin answers
 // v3's describeStacks locally) with serverless-pyreqs:
 //   - .serverless/pythonRequirements.zip holds the requirements under python/, and nothing is
 //     injected into the function artifact;
@@ -18,7 +18,7 @@ import (
 //     artifacts;
 //   - a layer object overrides the defaults, and layer combines with slim, vendor and noDeploy;
 //   - a layer-only service (no functions) gets the same layer.
-func TestModesLayer(t *testing.T) {
+func TestLayer(t *testing.T) {
 	t.Parallel()
 	s := NewService(t, "layer", Ours)
 	layerZip := s.Path(".serverless/pythonRequirements.zip")
@@ -35,25 +35,25 @@ func TestModesLayer(t *testing.T) {
 			t.Errorf("layer zip holds %s", name)
 		}
 	}
-	modesAssertEntries(t, "layer zip", entries, "python/pyreqs_native/__init__.py", "python/pyreqs_withdeps/__init__.py",
+	assertEntries(t, "layer zip", entries, "python/pyreqs_native/__init__.py", "python/pyreqs_withdeps/__init__.py",
 		"python/pyreqs_pure/__init__.py")
-	so := modesFind(t, entries, `^python/pyreqs_native/_speed\..*\.so$`)
-	if len(modesHasPrefix(entries, "python/pyreqs_pure-1.0.0.dist-info/")) == 0 {
+	so := findEntry(t, entries, `^python/pyreqs_native/_speed\..*\.so$`)
+	if len(withPrefix(entries, "python/pyreqs_pure-1.0.0.dist-info/")) == 0 {
 		t.Errorf("layer zip has no dist-info (slim is off)")
 	}
-	if !modesSymtab(t, layerZip, so) {
+	if !hasSymtab(t, layerZip, so) {
 		t.Errorf("%s is stripped although slim is off", so)
 	}
 	fnEntries := ZipEntries(t, fnZip)
-	modesAssertEntries(t, "function artifact", fnEntries, "handler.py")
-	if inj := modesHasPrefix(fnEntries, "pyreqs_", "python/", ".requirements.zip", "unzip_requirements.py"); len(inj) > 0 {
+	assertEntries(t, "function artifact", fnEntries, "handler.py")
+	if inj := withPrefix(fnEntries, "pyreqs_", "python/", ".requirements.zip", "unzip_requirements.py"); len(inj) > 0 {
 		t.Errorf("layer mode injected into the function artifact: %v", inj)
 	}
 
-	tpl := modesTemplate(t, s)
+	tpl := readTemplate(t, s)
 	layer := dig(tpl, "Resources", "PythonRequirementsLambdaLayer")
 	if typ := dig(layer, "Type"); typ != "AWS::Lambda::LayerVersion" {
-		t.Fatalf("PythonRequirementsLambdaLayer: %s", modesJSON(layer))
+		t.Fatalf("PythonRequirementsLambdaLayer: %s", compactJSON(layer))
 	}
 	wantProps := map[string]any{
 		"LayerName":               "layer-dev-python-requirements",
@@ -63,11 +63,11 @@ func TestModesLayer(t *testing.T) {
 	}
 	for k, v := range wantProps {
 		if got := dig(layer, "Properties", k); !reflect.DeepEqual(got, v) {
-			t.Errorf("PythonRequirementsLambdaLayer.Properties.%s = %s, want %s", k, modesJSON(got), modesJSON(v))
+			t.Errorf("PythonRequirementsLambdaLayer.Properties.%s = %s, want %s", k, compactJSON(got), compactJSON(v))
 		}
 	}
-	if got := dig(tpl, "Resources", "HelloLambdaFunction", "Properties", "Layers"); modesJSON(got) != `[{"Ref":"PythonRequirementsLambdaLayer"}]` {
-		t.Errorf("HelloLambdaFunction layers = %s", modesJSON(got))
+	if got := dig(tpl, "Resources", "HelloLambdaFunction", "Properties", "Layers"); compactJSON(got) != `[{"Ref":"PythonRequirementsLambdaLayer"}]` {
+		t.Errorf("HelloLambdaFunction layers = %s", compactJSON(got))
 	}
 	hash := dig(tpl, "Outputs", "PythonRequirementsLambdaLayerHash", "Value")
 
@@ -85,20 +85,20 @@ func TestModesLayer(t *testing.T) {
 	if err1 != nil || err2 != nil {
 		t.Fatalf("cached layer zip: %v; .serverless/pythonRequirements.zip: %v", err1, err2)
 	}
-	if !os.SameFile(ci, li) && modesSHA(t, cached) != modesSHA(t, layerZip) {
+	if !os.SameFile(ci, li) && fileSHA256(t, cached) != fileSHA256(t, layerZip) {
 		t.Errorf(".serverless/pythonRequirements.zip is neither a link to nor a copy of %s", cached)
 	}
-	layerSum, fnSum := modesSHA(t, layerZip), modesSHA(t, fnZip)
+	layerSum, fnSum := fileSHA256(t, layerZip), fileSHA256(t, fnZip)
 
 	// Nothing changed: byte-identical layer zip, function artifact and layer hash.
 	s.MustSls("package")
-	if modesSHA(t, layerZip) != layerSum {
+	if fileSHA256(t, layerZip) != layerSum {
 		t.Errorf("re-packaging an unchanged service changed pythonRequirements.zip")
 	}
-	if modesSHA(t, fnZip) != fnSum {
+	if fileSHA256(t, fnZip) != fnSum {
 		t.Errorf("re-packaging an unchanged service changed %s", filepath.Base(fnZip))
 	}
-	if got := dig(modesTemplate(t, s), "Outputs", "PythonRequirementsLambdaLayerHash", "Value"); got != hash {
+	if got := dig(readTemplate(t, s), "Outputs", "PythonRequirementsLambdaLayerHash", "Value"); got != hash {
 		t.Errorf("PythonRequirementsLambdaLayerHash changed: %v, then %v", hash, got)
 	}
 
@@ -112,23 +112,23 @@ func TestModesLayer(t *testing.T) {
 	s.SetConfig("custom.pythonRequirements.vendor", "./vendored")
 	s.SetConfig("custom.pythonRequirements.noDeploy", []string{"pyreqs.pure"})
 	s.MustSls("package")
-	tpl = modesTemplate(t, s)
+	tpl = readTemplate(t, s)
 	layer = dig(tpl, "Resources", "PythonRequirementsLambdaLayer")
 	for k, v := range map[string]any{
 		"LayerName": "custom-deps", "Description": "Shared dependencies", "LicenseInfo": "MIT",
 		"CompatibleRuntimes": []any{"python3.11", "python3.12"}, "CompatibleArchitectures": []any{"x86_64"},
 	} {
 		if got := dig(layer, "Properties", k); !reflect.DeepEqual(got, v) {
-			t.Errorf("layer object: Properties.%s = %s, want %s", k, modesJSON(got), modesJSON(v))
+			t.Errorf("layer object: Properties.%s = %s, want %s", k, compactJSON(got), compactJSON(v))
 		}
 	}
 	if p := dig(tpl, "Resources", "PythonRequirementsWildLambdaLayerPermission", "Properties", "Principal"); p != "*" {
 		t.Errorf("allowedAccounts ['*']: no PythonRequirementsWildLambdaLayerPermission (%v)", p)
 	}
 	entries = ZipEntries(t, layerZip)
-	modesAssertEntries(t, "layer zip (slim, vendor, noDeploy)", entries, "python/layer_vendored.py",
+	assertEntries(t, "layer zip (slim, vendor, noDeploy)", entries, "python/layer_vendored.py",
 		"python/pyreqs_native/__init__.py", "python/pyreqs_withdeps/__init__.py")
-	if bad := modesHasPrefix(entries, "python/pyreqs_pure/", "python/pyreqs_pure-"); len(bad) > 0 {
+	if bad := withPrefix(entries, "python/pyreqs_pure/", "python/pyreqs_pure-"); len(bad) > 0 {
 		t.Errorf("noDeploy: [pyreqs.pure]: the layer still holds %v", bad)
 	}
 	for name := range entries {
@@ -137,10 +137,10 @@ func TestModesLayer(t *testing.T) {
 			break
 		}
 	}
-	if so := modesFind(t, entries, `^python/pyreqs_native/_speed\..*\.so$`); modesSymtab(t, layerZip, so) {
+	if so := findEntry(t, entries, `^python/pyreqs_native/_speed\..*\.so$`); hasSymtab(t, layerZip, so) {
 		t.Errorf("slim: %s is not stripped in the layer", so)
 	}
-	if inj := modesHasPrefix(ZipEntries(t, fnZip), "pyreqs_", "layer_vendored"); len(inj) > 0 {
+	if inj := withPrefix(ZipEntries(t, fnZip), "pyreqs_", "layer_vendored"); len(inj) > 0 {
 		t.Errorf("layer mode injected into the function artifact: %v", inj)
 	}
 
@@ -148,13 +148,13 @@ func TestModesLayer(t *testing.T) {
 	s.SetConfig("custom.pythonRequirements", map[string]any{"layer": true})
 	s.UnsetConfig("functions")
 	s.MustSls("package")
-	if got := modesSHA(t, layerZip); got != layerSum {
+	if got := fileSHA256(t, layerZip); got != layerSum {
 		t.Errorf("layer-only service: pythonRequirements.zip differs from the first run's")
 	}
-	if typ := dig(modesTemplate(t, s), "Resources", "PythonRequirementsLambdaLayer", "Type"); typ != "AWS::Lambda::LayerVersion" {
+	if typ := dig(readTemplate(t, s), "Resources", "PythonRequirementsLambdaLayer", "Type"); typ != "AWS::Lambda::LayerVersion" {
 		t.Errorf("layer-only service: no PythonRequirementsLambdaLayer in the template")
 	}
-	if modesExists(fnZip) {
+	if exists(fnZip) {
 		t.Errorf("layer-only service: a function artifact %s was written", filepath.Base(fnZip))
 	}
 }

@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// modesPackageBoth packages a copy of the sample service with each plugin, in parallel, after
+// packageBoth packages a copy of the sample service with each plugin, in parallel, after
 // applying config to both.
-func modesPackageBoth(t *testing.T, name string, config map[string]any) (ours, original *Service) {
+func packageBoth(t *testing.T, name string, config map[string]any) (ours, original *Service) {
 	t.Helper()
 	ours, original = NewService(t, name, Ours), NewService(t, name, Original)
 	var wg sync.WaitGroup
@@ -31,12 +31,12 @@ func modesPackageBoth(t *testing.T, name string, config map[string]any) (ours, o
 	return ours, original
 }
 
-// TestModesDifferentialZipSlim packages testdata/services/zip (zip, vendor) with slim on with
+// TestDifferentialZipSlim packages testdata/services/zip (zip, vendor) with slim on with
 // both plugins: the .requirements.zip in the artifacts hold the same files with the same content
 // (slim deleted the same files, strip gave the same bytes), apart from the documented differences.
-func TestModesDifferentialZipSlim(t *testing.T) {
+func TestDifferentialZipSlim(t *testing.T) {
 	t.Parallel()
-	ours, original := modesPackageBoth(t, "zip", map[string]any{
+	ours, original := packageBoth(t, "zip", map[string]any{
 		"custom.pythonRequirements.slim":         true,
 		"custom.pythonRequirements.slimPatterns": []string{"**/cli.py", "pyreqs_with*/**", "**/*.dist-info*/"},
 	})
@@ -47,7 +47,7 @@ func TestModesDifferentialZipSlim(t *testing.T) {
 				t.Errorf("%s plugin: the artifact has no %s", s.Plugin, n)
 			}
 		}
-		files[s.Plugin] = modesFiles(t, modesNestedZip(t, s.Artifact(), ".requirements.zip"), "")
+		files[s.Plugin] = zipFileHashes(t, extractNested(t, s.Artifact(), ".requirements.zip"), "")
 	}
 	compareRequirementFiles(t, ".requirements.zip (zip + slim)", files[Ours], files[Original])
 	for _, gone := range []string{"pyreqs_pure/cli.py", "pyreqs_withdeps/__init__.py"} {
@@ -57,18 +57,18 @@ func TestModesDifferentialZipSlim(t *testing.T) {
 	}
 }
 
-// TestModesDifferentialLayer packages testdata/services/layer with both plugins: the layer zips
+// TestDifferentialLayer packages testdata/services/layer with both plugins: the layer zips
 // hold the same files under python/ and the layer resources agree, apart from the documented
 // differences (CompatibleArchitectures is ours only).
-func TestModesDifferentialLayer(t *testing.T) {
+func TestDifferentialLayer(t *testing.T) {
 	t.Parallel()
-	ours, original := modesPackageBoth(t, "layer", map[string]any{"custom.pythonRequirements.vendor": "./vendored"})
+	ours, original := packageBoth(t, "layer", map[string]any{"custom.pythonRequirements.vendor": "./vendored"})
 	files := map[Plugin]map[string]string{}
 	props := map[Plugin]any{}
 	for _, s := range []*Service{ours, original} {
-		files[s.Plugin] = modesFiles(t, s.Path(".serverless/pythonRequirements.zip"), "python/")
-		props[s.Plugin] = dig(modesTemplate(t, s), "Resources", "PythonRequirementsLambdaLayer", "Properties")
-		if inj := modesHasPrefix(ZipEntries(t, s.Artifact()), "pyreqs_"); len(inj) > 0 {
+		files[s.Plugin] = zipFileHashes(t, s.Path(".serverless/pythonRequirements.zip"), "python/")
+		props[s.Plugin] = dig(readTemplate(t, s), "Resources", "PythonRequirementsLambdaLayer", "Properties")
+		if inj := withPrefix(ZipEntries(t, s.Artifact()), "pyreqs_"); len(inj) > 0 {
 			t.Errorf("%s plugin: requirements in the function artifact: %v", s.Plugin, inj)
 		}
 	}
@@ -79,10 +79,10 @@ func TestModesDifferentialLayer(t *testing.T) {
 	for _, k := range []string{"LayerName", "Description", "CompatibleRuntimes"} {
 		o, g := dig(props[Ours], k), dig(props[Original], k)
 		if !reflect.DeepEqual(o, g) {
-			t.Errorf("PythonRequirementsLambdaLayer.Properties.%s: ours %s, original %s", k, modesJSON(o), modesJSON(g))
+			t.Errorf("PythonRequirementsLambdaLayer.Properties.%s: ours %s, original %s", k, compactJSON(o), compactJSON(g))
 		}
 	}
-	if got := dig(props[Ours], "CompatibleArchitectures"); modesJSON(got) != `["x86_64"]` {
-		t.Errorf("our CompatibleArchitectures = %s", modesJSON(got))
+	if got := dig(props[Ours], "CompatibleArchitectures"); compactJSON(got) != `["x86_64"]` {
+		t.Errorf("our CompatibleArchitectures = %s", compactJSON(got))
 	}
 }

@@ -1,6 +1,6 @@
 package acceptance
 
-// Issue 2 "Bad input gets a clear error, and nothing is lost": each case fails `sls package`
+// Bad input gets a clear error, and nothing is lost: each case fails `sls package`
 // with an error that names the config key or file and the fix, without a stack trace, and
 // leaves nothing half-written in the cache or in .serverless.
 
@@ -13,9 +13,9 @@ import (
 	"testing"
 )
 
-// i2ErrorPart is the part of Serverless's output from its error banner on: the message of the
+// errorPart is the part of Serverless's output from its error banner on: the message of the
 // error that stopped the run (warnings printed earlier, e.g. by schema validation, excluded).
-func i2ErrorPart(stdout, stderr string) string {
+func errorPart(stdout, stderr string) string {
 	all := stdout + "\n" + stderr
 	if i := strings.LastIndex(all, "Error:"); i >= 0 {
 		return all[i:]
@@ -23,7 +23,7 @@ func i2ErrorPart(stdout, stderr string) string {
 	return ""
 }
 
-func TestIssue2BadInput(t *testing.T) {
+func TestBadInput(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name      string
@@ -104,16 +104,17 @@ func TestIssue2BadInput(t *testing.T) {
 			s := NewService(t, "basic", Ours)
 			tc.setup(t, s)
 			stdout, stderr, err := s.Sls(append([]string{"package"}, tc.args...)...)
-			i2AssertUserError(t, err, stdout, stderr, nil, tc.forbidden...)
-			msg := i2ErrorPart(stdout, stderr)
+			assertUserError(t, err, stdout, stderr)
+			assertNotContains(t, stdout+"\n"+stderr, tc.forbidden...)
+			msg := errorPart(stdout, stderr)
 			for _, w := range tc.want {
 				if !strings.Contains(msg, w) {
 					t.Errorf("the error does not contain %q:\n%s", w, tail(msg, 3000))
 				}
 			}
-			i2AssertNothingHalfWritten(t, s, s.Path("not-a-dir"))
+			assertNothingHalfWritten(t, s, s.Path("not-a-dir"))
 			for _, f := range tc.forbidden {
-				i2AssertNoFileContains(t, f, s.Path(".serverless"), i2CacheRoot(s))
+				assertNoFileContains(t, f, s.Path(".serverless"), cacheRoot(s))
 			}
 			if _, err := os.Stat(s.Artifact()); err == nil {
 				t.Errorf("an artifact was written despite the failure")
@@ -122,8 +123,8 @@ func TestIssue2BadInput(t *testing.T) {
 	}
 }
 
-// i2AssertNoFileContains checks that no file under the roots contains s.
-func i2AssertNoFileContains(t testing.TB, s string, roots ...string) {
+// assertNoFileContains checks that no file under the roots contains s.
+func assertNoFileContains(t testing.TB, s string, roots ...string) {
 	t.Helper()
 	for _, root := range roots {
 		filepath.Walk(root, func(p string, info os.FileInfo, err error) error { //nolint:errcheck
@@ -134,6 +135,36 @@ func i2AssertNoFileContains(t testing.TB, s string, roots ...string) {
 				t.Errorf("%s contains %q", p, s)
 			}
 			return nil
+		})
+	}
+}
+
+// TestBadInputZipSlimLayer runs `sls package` with wrong zip/slim/layer settings: each fails before
+// installing anything, with an error that names the key and says what is allowed.
+func TestBadInputZipSlimLayer(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		config map[string]any
+		want   []string
+	}{
+		{"slimPatterns glob", map[string]any{"slim": true, "slimPatterns": []string{"**/tests/**", "[unclosed"}},
+			[]string{"custom.pythonRequirements.slimPatterns[1]", "[unclosed"}},
+		{"layer string", map[string]any{"layer": "python-deps"},
+			[]string{"custom.pythonRequirements.layer", "must be true, false or an object of layer properties"}},
+		{"layer unknown key", map[string]any{"layer": map[string]any{"name": "deps", "compatibleRuntime": []string{"python3.11"}}},
+			[]string{"custom.pythonRequirements.layer.compatibleRuntime", "is not a layer property", "compatibleRuntimes"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := NewService(t, "basic", Ours)
+			s.SetConfig("custom.pythonRequirements", tc.config)
+			stdout, stderr, err := s.Sls("package")
+			assertUserError(t, err, stdout, stderr, tc.want...)
+			if exists(s.Path(".serverless/requirements")) {
+				t.Errorf("requirements were installed despite the configuration error")
+			}
 		})
 	}
 }

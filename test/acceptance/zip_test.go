@@ -8,12 +8,12 @@ import (
 	"testing"
 )
 
-// TestModesZip packages testdata/services/zip (zip: true, vendor) with serverless-pyreqs: the
+// TestZip packages testdata/services/zip (zip: true, vendor) with serverless-pyreqs: the
 // artifact holds unzip_requirements.py and a deterministic .requirements.zip (requirements and
 // vendor files), the handler works when run from the unzipped artifact as on Lambda (the C
 // extension included), the source tree is cleaned up, cleanupZipHelper: false keeps the files,
 // noDeploy applies to .requirements.zip, and a stale .requirements.zip is reported once zip is off.
-func TestModesZip(t *testing.T) {
+func TestZip(t *testing.T) {
 	t.Parallel()
 	s := NewService(t, "zip", Ours)
 	helper, err := os.ReadFile(filepath.Join(Root(t), "goplugin/internal/pipeline/assets/unzip_requirements.py"))
@@ -24,25 +24,25 @@ func TestModesZip(t *testing.T) {
 	s.MustSls("package")
 	art := s.Artifact()
 	entries := ZipEntries(t, art)
-	modesAssertEntries(t, "artifact", entries, "handler.py", "unzip_requirements.py", ".requirements.zip")
-	if loose := modesHasPrefix(entries, "pyreqs_", "zip_vendored"); len(loose) > 0 {
+	assertEntries(t, "artifact", entries, "handler.py", "unzip_requirements.py", ".requirements.zip")
+	if loose := withPrefix(entries, "pyreqs_", "zip_vendored"); len(loose) > 0 {
 		t.Errorf("requirements were injected loose into the artifact in zip mode: %v", loose)
 	}
 	if got := ZipRead(t, art, "unzip_requirements.py"); string(got) != string(helper) {
 		t.Errorf("the artifact's unzip_requirements.py is not the plugin's helper")
 	}
 	for _, left := range []string{"unzip_requirements.py", ".requirements.zip"} {
-		if modesExists(s.Path(left)) {
+		if exists(s.Path(left)) {
 			t.Errorf("%s was left in the service folder (cleanupZipHelper defaults to true)", left)
 		}
 	}
 
-	inner := modesNestedZip(t, art, ".requirements.zip")
+	inner := extractNested(t, art, ".requirements.zip")
 	innerEntries := ZipEntries(t, inner)
-	native := modesFind(t, innerEntries, `^pyreqs_native/_speed\..*\.so$`)
-	modesAssertEntries(t, ".requirements.zip", innerEntries,
+	native := findEntry(t, innerEntries, `^pyreqs_native/_speed\..*\.so$`)
+	assertEntries(t, ".requirements.zip", innerEntries,
 		"pyreqs_native/__init__.py", "pyreqs_withdeps/__init__.py", "pyreqs_pure/__init__.py", "zip_vendored.py")
-	if len(modesHasPrefix(innerEntries, "pyreqs_pure-1.0.0.dist-info/")) == 0 {
+	if len(withPrefix(innerEntries, "pyreqs_pure-1.0.0.dist-info/")) == 0 {
 		t.Errorf(".requirements.zip has no pyreqs_pure dist-info (slim is off)")
 	}
 	for name := range innerEntries {
@@ -51,13 +51,13 @@ func TestModesZip(t *testing.T) {
 			t.Errorf(".requirements.zip holds %s", name)
 		}
 	}
-	if m := modesZipModes(t, inner)[native]; m != 0o755 {
+	if m := zipModes(t, inner)[native]; m != 0o755 {
 		t.Errorf(".requirements.zip: %s has mode %v, want 0755", native, m)
 	}
 
 	// The real thing: Lambda unzips the artifact into the task root and imports the handler,
 	// which imports unzip_requirements first.
-	out, extracted := modesRunZipped(t, art,
+	out, extracted := runZipped(t, art,
 		"import json, handler, pyreqs_native\n"+
 			"print(json.dumps({'result': handler.hello(None, None), 'native': pyreqs_native.__file__}))")
 	var got struct {
@@ -68,8 +68,8 @@ func TestModesZip(t *testing.T) {
 		t.Fatalf("handler output %q: %v", out, err)
 	}
 	if got.Result["native"] != float64(42) || got.Result["vendored"] != "vendored in .requirements.zip" ||
-		!strings.Contains(modesJSON(got.Result["withdeps"]), "zip") {
-		t.Errorf("handler.hello() = %s", modesJSON(got.Result))
+		!strings.Contains(compactJSON(got.Result["withdeps"]), "zip") {
+		t.Errorf("handler.hello() = %s", compactJSON(got.Result))
 	}
 	if !strings.HasPrefix(got.Native, extracted+string(filepath.Separator)) {
 		t.Errorf("pyreqs_native was imported from %s, not from the extracted %s", got.Native, extracted)
@@ -79,9 +79,9 @@ func TestModesZip(t *testing.T) {
 	}
 
 	// Nothing changed: byte-identical artifact, hence .requirements.zip.
-	first := modesSHA(t, art)
+	first := fileSHA256(t, art)
 	s.MustSls("package")
-	if again := modesSHA(t, art); again != first {
+	if again := fileSHA256(t, art); again != first {
 		t.Errorf("re-packaging an unchanged service changed %s", filepath.Base(art))
 	}
 
@@ -93,17 +93,17 @@ func TestModesZip(t *testing.T) {
 	if got, err := os.ReadFile(s.Path("unzip_requirements.py")); err != nil || string(got) != string(helper) {
 		t.Errorf("cleanupZipHelper: false: unzip_requirements.py not kept in the service folder (%v)", err)
 	}
-	if !modesExists(s.Path(".requirements.zip")) {
+	if !exists(s.Path(".requirements.zip")) {
 		t.Fatalf("cleanupZipHelper: false: .requirements.zip not kept in the service folder")
 	}
-	if a, b := modesSHA(t, s.Path(".requirements.zip")), modesShaBytes(ZipRead(t, s.Artifact(), ".requirements.zip")); a != b {
+	if a, b := fileSHA256(t, s.Path(".requirements.zip")), sha256Hex(ZipRead(t, s.Artifact(), ".requirements.zip")); a != b {
 		t.Errorf("the service folder's .requirements.zip differs from the one in the artifact")
 	}
 	innerEntries = ZipEntries(t, s.Path(".requirements.zip"))
-	if pure := modesHasPrefix(innerEntries, "pyreqs_pure/", "pyreqs_pure-"); len(pure) > 0 {
+	if pure := withPrefix(innerEntries, "pyreqs_pure/", "pyreqs_pure-"); len(pure) > 0 {
 		t.Errorf("noDeploy: [Pyreqs_Pure]: .requirements.zip still holds %v", pure)
 	}
-	modesAssertEntries(t, "noDeploy .requirements.zip", innerEntries, "pyreqs_withdeps/__init__.py", "zip_vendored.py")
+	assertEntries(t, "noDeploy .requirements.zip", innerEntries, "pyreqs_withdeps/__init__.py", "zip_vendored.py")
 
 	// zip switched off with the old .requirements.zip still there: a warning says so.
 	s.SetConfig("custom.pythonRequirements.zip", false)
@@ -113,11 +113,11 @@ func TestModesZip(t *testing.T) {
 	}
 }
 
-// TestModesZipIndividuallySlim packages testdata/services/individually with zip and slim: each
+// TestZipIndividuallySlim packages testdata/services/individually with zip and slim: each
 // function artifact (modules moved up) holds the helper and its module's .requirements.zip at its
 // root, slimmed and stripped; the handlers work from the unzipped artifacts; re-packaging gives
 // byte-identical artifacts; the helpers are removed from every module folder.
-func TestModesZipIndividuallySlim(t *testing.T) {
+func TestZipIndividuallySlim(t *testing.T) {
 	t.Parallel()
 	s := NewService(t, "individually", Ours)
 	s.SetConfig("custom.pythonRequirements.zip", true)
@@ -138,48 +138,48 @@ func TestModesZipIndividuallySlim(t *testing.T) {
 	sums := map[string]string{}
 	for fn, art := range arts {
 		entries := ZipEntries(t, art)
-		modesAssertEntries(t, fn, entries, handlers[fn], "unzip_requirements.py", ".requirements.zip")
+		assertEntries(t, fn, entries, handlers[fn], "unzip_requirements.py", ".requirements.zip")
 		bad := []string{"pyreqs_"}
 		if fn != "root" {
 			bad = append(bad, "mod_a/", "mod_b/") // moved up: the module folder is the zip root
 		}
-		if got := modesHasPrefix(entries, bad...); len(got) > 0 {
+		if got := withPrefix(entries, bad...); len(got) > 0 {
 			t.Errorf("%s: unexpected entries %v", fn, got)
 		}
-		inner := modesNestedZip(t, art, ".requirements.zip")
+		inner := extractNested(t, art, ".requirements.zip")
 		innerEntries := ZipEntries(t, inner)
-		modesAssertEntries(t, fn+" .requirements.zip", innerEntries, wantReqs[fn]...)
+		assertEntries(t, fn+" .requirements.zip", innerEntries, wantReqs[fn]...)
 		for name := range innerEntries {
 			if strings.Contains(name, ".dist-info/") || strings.HasSuffix(name, ".pyc") {
 				t.Errorf("%s: slim left %s in .requirements.zip", fn, name)
 			}
 		}
-		sums[fn] = modesSHA(t, art)
+		sums[fn] = fileSHA256(t, art)
 	}
-	inner := modesNestedZip(t, arts["funcB"], ".requirements.zip")
-	if so := modesFind(t, ZipEntries(t, inner), `^pyreqs_native/_speed\..*\.so$`); modesSymtab(t, inner, so) {
+	inner := extractNested(t, arts["funcB"], ".requirements.zip")
+	if so := findEntry(t, ZipEntries(t, inner), `^pyreqs_native/_speed\..*\.so$`); hasSymtab(t, inner, so) {
 		t.Errorf("funcB: %s is not stripped (slim: true)", so)
 	}
 	for _, m := range []string{".", "mod_a", "mod_b"} {
 		for _, left := range []string{"unzip_requirements.py", ".requirements.zip"} {
-			if p := filepath.Join(s.Dir, m, left); modesExists(p) {
+			if p := filepath.Join(s.Dir, m, left); exists(p) {
 				t.Errorf("%s was left in %s", left, m)
 			}
 		}
 	}
 
-	out, _ := modesRunZipped(t, arts["funcB"], "import unzip_requirements, handler_b; print(handler_b.hello(None, None))")
+	out, _ := runZipped(t, arts["funcB"], "import unzip_requirements, handler_b; print(handler_b.hello(None, None))")
 	if strings.TrimSpace(out) != "8" {
 		t.Errorf("funcB handler printed %q, want 8", out)
 	}
-	out, _ = modesRunZipped(t, arts["funcA"], "import unzip_requirements, handler_a; print(handler_a.hello(None, None))")
+	out, _ = runZipped(t, arts["funcA"], "import unzip_requirements, handler_a; print(handler_a.hello(None, None))")
 	if !strings.Contains(out, "mod_a") {
 		t.Errorf("funcA handler printed %q", out)
 	}
 
 	s.MustSls("package")
 	for fn, art := range arts {
-		if got := modesSHA(t, art); got != sums[fn] {
+		if got := fileSHA256(t, art); got != sums[fn] {
 			t.Errorf("re-packaging an unchanged service changed %s's artifact", fn)
 		}
 	}

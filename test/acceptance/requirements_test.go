@@ -1,6 +1,6 @@
 package acceptance
 
-// Issue 2 requirements parsing, end to end through pip: nested -r/--requirement includes that
+// Requirements parsing, end to end through pip: nested -r/--requirement includes that
 // resolve relative to the including file, CRLF line endings with a backslash continuation,
 // comments, an environment marker, extras, a stripped -e of a relative local path, and noDeploy
 // matching a line with a marker in another spelling.
@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-func TestIssue2RequirementsParsing(t *testing.T) {
+func TestRequirementsParsing(t *testing.T) {
 	t.Parallel()
 	s := NewService(t, "basic", Ours)
 	if err := copyTree(filepath.Join(Root(t), "testdata", "pypkgs", "pyreqs-sdistonly"), s.Path("localpkg"), false); err != nil {
@@ -36,13 +36,13 @@ func TestIssue2RequirementsParsing(t *testing.T) {
 
 	art := s.Artifact()
 	entries := ZipEntries(t, art)
-	i2AssertHas(t, art, entries, "pyreqs_pure/__init__.py", "pyreqs_withdeps/__init__.py", "pyreqs_sdistonly/__init__.py", "handler.py")
-	i2AssertNoPrefix(t, art, entries, "pyreqs_native/", "pyreqs_native-", "localpkg/")
-	i2AssertNoPluginMeta(t, art, entries)
+	assertHas(t, art, entries, "pyreqs_pure/__init__.py", "pyreqs_withdeps/__init__.py", "pyreqs_sdistonly/__init__.py", "handler.py")
+	assertNoPrefix(t, art, entries, "pyreqs_native/", "pyreqs_native-", "localpkg/")
+	assertNoPluginMeta(t, art, entries)
 	if !strings.Contains(stdout+stderr, "Stripping -e flag from requirement") {
 		t.Errorf("no warning about the stripped -e flag:\n%s", tail(stdout+stderr, 3000))
 	}
-	gen := string(i2ReadFile(t, s.Path(".serverless/requirements.txt")))
+	gen := string(readFile(t, s.Path(".serverless/requirements.txt")))
 	if strings.Contains(gen, "pyreqs-native") || strings.Contains(gen, "\r") {
 		t.Errorf("generated requirements still hold the noDeploy line or CR characters:\n%s", gen)
 	}

@@ -6,11 +6,12 @@ import (
 	"testing"
 )
 
-// TestSourcesPipenv packages testdata/services/pipenv (a Pipfile, no Pipfile.lock) with our
+// TestPipenv packages testdata/services/pipenv (a Pipfile, no Pipfile.lock) with our
 // plugin: it warns, runs `pipenv lock`, installs the [packages] (not the [dev-packages]) from
 // the exported requirements. Then, differentially, the original plugin packages the same service
 // with that Pipfile.lock: the requirement files of both artifacts are the same.
-func TestSourcesPipenv(t *testing.T) {
+func TestPipenv(t *testing.T) {
+	RequireTool(t, "pipenv")
 	t.Parallel()
 	ours := NewService(t, "pipenv", Ours)
 	_, stderr := ours.MustSls("package")
@@ -21,9 +22,9 @@ func TestSourcesPipenv(t *testing.T) {
 	if err != nil {
 		t.Fatalf("pipenv lock did not create Pipfile.lock: %v", err)
 	}
-	srcAssertPackages(t, ours.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure", "pyreqs_native"}, []string{"pyreqs_sdistonly"})
+	assertPackages(t, ours.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure", "pyreqs_native"}, []string{"pyreqs_sdistonly"})
 	dir := Unzip(t, ours.Artifact())
-	if out := runPythonIn(t, dir, "import handler; print(handler.hello({}, None))"); !strings.Contains(out, "'native': 42") {
+	if out := runPython(t, dir, "import handler; print(handler.hello({}, None))"); !strings.Contains(out, "'native': 42") {
 		t.Errorf("handler.hello() printed %q", out)
 	}
 
@@ -32,19 +33,19 @@ func TestSourcesPipenv(t *testing.T) {
 	original := NewService(t, "pipenv", Original)
 	original.WriteFile("Pipfile.lock", string(lock))
 	original.MustSls("package")
-	compareRequirementFiles(t, "pipenv", srcRequirementFiles(t, ours, ours.Artifact()), srcRequirementFiles(t, original, original.Artifact()))
+	compareRequirementFiles(t, "pipenv", requirementFiles(t, ours, ours.Artifact()), requirementFiles(t, original, original.Artifact()))
 }
 
-// TestSourcesMissingTools runs each tool-backed source with the tool missing from PATH: one
+// TestMissingTools runs each tool-backed source with the tool missing from PATH: one
 // error that names the option which turns the source off.
-func TestSourcesMissingTools(t *testing.T) {
+func TestMissingTools(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		service, tool, option string
 		prepare               func(s *Service)
 	}{
 		{"pipenv", "pipenv", "custom.pythonRequirements.usePipenv", nil},
-		{"poetry", "poetry", "custom.pythonRequirements.usePoetry", func(s *Service) { srcUseIndex(t, s, "pyproject.toml") }},
+		{"poetry", "poetry", "custom.pythonRequirements.usePoetry", func(s *Service) { useIndex(t, s, "pyproject.toml") }},
 		{"uv", "uv", "custom.pythonRequirements.useUv", func(s *Service) { s.WriteFile("uv.lock", "version = 1\n") }},
 	} {
 		t.Run(tt.tool, func(t *testing.T) {
@@ -53,9 +54,9 @@ func TestSourcesMissingTools(t *testing.T) {
 			if tt.prepare != nil {
 				tt.prepare(s)
 			}
-			s.Env["PATH"] = srcPathWithout(t, tt.tool)
+			s.Env["PATH"] = pathWithout(t, tt.tool)
 			stdout, stderr, err := s.Sls("package")
-			srcUserError(t, err, stdout, stderr, tt.option, tt.tool+" not found!", tt.option[len("custom.pythonRequirements."):]+": false")
+			assertUserError(t, err, stdout, stderr, tt.option, tt.tool+" not found!", tt.option[len("custom.pythonRequirements."):]+": false")
 		})
 	}
 }

@@ -6,17 +6,18 @@ import (
 	"testing"
 )
 
-// TestSourcesUv packages testdata/services/uv (uv.lock made with `uv lock` against the local
+// TestUv packages testdata/services/uv (uv.lock made with `uv lock` against the local
 // index) with a Pipfile beside it:
 //   - uv.lock wins, the log says so without --verbose and pipenv never runs (G.3 #21: the
 //     original ran both and silently used uv's output while logging "Pipfile");
 //   - the export is v4's (no dev group, no extras, no root project);
 //   - uvOptionalDependencies and uvWithGroups add the extra and the dev group, and
 //     installer: uv installs with `uv pip install --python <pythonBin>`.
-func TestSourcesUv(t *testing.T) {
+func TestUv(t *testing.T) {
+	RequireTool(t, "uv")
 	t.Parallel()
 	s := NewService(t, "uv", Ours)
-	srcTool(t, s, ".", "uv", "lock")
+	runTool(t, s, ".", "uv", "lock")
 	s.WriteFile("Pipfile", "[packages]\npyreqs-sdistonly = \"*\"\n")
 
 	_, stderr := s.MustSls("package")
@@ -31,7 +32,7 @@ func TestSourcesUv(t *testing.T) {
 	if _, err := os.Stat(s.Path("Pipfile.lock")); err == nil {
 		t.Errorf("pipenv ran (Pipfile.lock exists) although uv.lock was used")
 	}
-	srcAssertPackages(t, s.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure"}, []string{"pyreqs_native", "pyreqs_sdistonly", "uv_service"})
+	assertPackages(t, s.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure"}, []string{"pyreqs_native", "pyreqs_sdistonly", "uv_service"})
 
 	s.SetConfig("custom.pythonRequirements.uvOptionalDependencies", []string{"native"})
 	s.SetConfig("custom.pythonRequirements.uvWithGroups", []string{"dev"})
@@ -45,24 +46,24 @@ func TestSourcesUv(t *testing.T) {
 			t.Errorf("the uv export command lacks %q:\n%s", want, tail(stderr, 4000))
 		}
 	}
-	srcAssertPackages(t, s.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure", "pyreqs_native", "pyreqs_sdistonly"}, nil)
+	assertPackages(t, s.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure", "pyreqs_native", "pyreqs_sdistonly"}, nil)
 	if got := strings.TrimSpace(string(ZipRead(t, s.Artifact(), "pyreqs_native-1.0.0.dist-info/INSTALLER"))); got != "uv" {
 		t.Errorf("pyreqs_native was installed by %q, want uv", got)
 	}
-	if out := runPythonIn(t, Unzip(t, s.Artifact()), "import pyreqs_native; print(pyreqs_native.double(21))"); strings.TrimSpace(out) != "42" {
+	if out := runPython(t, Unzip(t, s.Artifact()), "import pyreqs_native; print(pyreqs_native.double(21))"); strings.TrimSpace(out) != "42" {
 		t.Errorf("pyreqs_native.double(21) printed %q", out)
 	}
 }
 
-// TestSourcesPEP621 packages testdata/services/pep621 (a pyproject.toml with [project] and no
+// TestPEP621 packages testdata/services/pep621 (a pyproject.toml with [project] and no
 // lock file, no requirements.txt): [project].dependencies are installed, optional ones are not.
 // Then a requirements.txt beside it takes precedence, and the log says so.
-func TestSourcesPEP621(t *testing.T) {
+func TestPEP621(t *testing.T) {
 	t.Parallel()
 	s := NewService(t, "pep621", Ours)
 	s.MustSls("package")
-	srcAssertPackages(t, s.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure", "pyreqs_sdistonly"}, []string{"pyreqs_native"})
-	if out := runPythonIn(t, Unzip(t, s.Artifact()), "import handler; print(handler.hello({}, None))"); !strings.Contains(out, "pep621") {
+	assertPackages(t, s.Artifact(), []string{"pyreqs_withdeps", "pyreqs_pure", "pyreqs_sdistonly"}, []string{"pyreqs_native"})
+	if out := runPython(t, Unzip(t, s.Artifact()), "import handler; print(handler.hello({}, None))"); !strings.Contains(out, "pep621") {
 		t.Errorf("handler.hello() printed %q", out)
 	}
 
@@ -71,5 +72,5 @@ func TestSourcesPEP621(t *testing.T) {
 	if want := "Python requirements of the service come from requirements.txt (requirements file); ignoring pyproject.toml ([project].dependencies)."; !strings.Contains(stderr, want) {
 		t.Errorf("the log lacks %q:\n%s", want, tail(stderr, 3000))
 	}
-	srcAssertPackages(t, s.Artifact(), []string{"pyreqs_native"}, []string{"pyreqs_withdeps", "pyreqs_sdistonly"})
+	assertPackages(t, s.Artifact(), []string{"pyreqs_native"}, []string{"pyreqs_withdeps", "pyreqs_sdistonly"})
 }

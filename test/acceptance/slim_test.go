@@ -7,13 +7,13 @@ import (
 	"testing"
 )
 
-// TestModesSlim packages testdata/services/basic five times with serverless-pyreqs, sharing one
+// TestSlim packages testdata/services/basic five times with serverless-pyreqs, sharing one
 // cache, toggling slim settings: slim deletes the default patterns plus slimPatterns and strips
 // the C extension; strings 'true'/'false' mean what they say; strip: 'false' keeps the symbols;
 // slimPatternsAppendDefaults: false replaces the defaults; switching slim off brings everything
 // back and switching it on again gives the first artifact byte for byte (slim results never reach
 // another configuration through the cache).
-func TestModesSlim(t *testing.T) {
+func TestSlim(t *testing.T) {
 	t.Parallel()
 	s := NewService(t, "basic", Ours)
 	art := s.Artifact()
@@ -24,16 +24,16 @@ func TestModesSlim(t *testing.T) {
 	check := func(step string, w want) map[string]Entry {
 		t.Helper()
 		entries := ZipEntries(t, art)
-		modesAssertEntries(t, step, entries, "handler.py", "pyreqs_pure/__init__.py", "pyreqs_native/__init__.py",
+		assertEntries(t, step, entries, "handler.py", "pyreqs_pure/__init__.py", "pyreqs_native/__init__.py",
 			"pyreqs_withdeps/__init__.py", "pyreqs_sdistonly/__init__.py")
-		if got := len(modesHasPrefix(entries, "pyreqs_pure-1.0.0.dist-info/")) > 0; got != w.distInfo {
+		if got := len(withPrefix(entries, "pyreqs_pure-1.0.0.dist-info/")) > 0; got != w.distInfo {
 			t.Errorf("%s: pyreqs_pure dist-info present = %v, want %v", step, got, w.distInfo)
 		}
 		if _, got := entries["pyreqs_pure/cli.py"]; got != w.cli {
 			t.Errorf("%s: pyreqs_pure/cli.py present = %v, want %v", step, got, w.cli)
 		}
-		so := modesFind(t, entries, `^pyreqs_native/_speed\..*\.so$`)
-		if got := modesSymtab(t, art, so); got != w.symtab {
+		so := findEntry(t, entries, `^pyreqs_native/_speed\..*\.so$`)
+		if got := hasSymtab(t, art, so); got != w.symtab {
 			t.Errorf("%s: %s has a symbol table = %v, want %v (stripped = %v)", step, so, got, w.symtab, !w.symtab)
 		}
 		for name := range entries {
@@ -49,7 +49,7 @@ func TestModesSlim(t *testing.T) {
 	s.SetConfig("custom.pythonRequirements.slimPatterns", []string{"**/cli.py"})
 	s.MustSls("package")
 	check("slim 'true'", want{distInfo: false, cli: false, symtab: false})
-	slimmed := modesSHA(t, art)
+	slimmed := fileSHA256(t, art)
 
 	// 2. slim: 'false': nothing deleted, nothing stripped, although the cache holds a slim build.
 	s.SetConfig("custom.pythonRequirements.slim", "false")
@@ -60,7 +60,7 @@ func TestModesSlim(t *testing.T) {
 	s.SetConfig("custom.pythonRequirements.slim", "true")
 	s.MustSls("package")
 	check("slim 'true' again", want{distInfo: false, cli: false, symtab: false})
-	if got := modesSHA(t, art); got != slimmed {
+	if got := fileSHA256(t, art); got != slimmed {
 		t.Errorf("slim 'true' again: the artifact differs from the first slim build")
 	}
 
