@@ -1,0 +1,234 @@
+package pipeline
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/cache"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
+)
+
+// job is one artifact to write: inputs merged into dst.
+type job struct {
+	dst    string
+	inputs []archive.Input
+	label  string
+	src    string   // the artifact read (the framework's or the user's)
+	fnKeys []string // functions whose artifact becomes dst
+	moved  bool     // dst differs from the framework's artifact
+}
+
+// injectJobs lists the artifacts to write: one per individually packaged Python function, one
+// per shared artifact; artifacts that get nothing are left untouched.
+func (r *state) injectJobs() ([]*job, error) {
+	var jobs []*job
+	sharedDone := map[string]*job{}
+	root := ""
+	if r.req.Service.Provider.Name == "scaleway" {
+		root = "package/"
+	}
+	for _, f := range r.pythonFuncs() {
+		if f.Individual {
+			art := r.functionArtifact(f)
+			if art == "" {
+				return nil, r.noArtifact(f.Key)
+			}
+			if r.remoteArtifact(art, "functions."+f.Key) {
+				continue
+			}
+			j := &job{dst: art, src: art, label: f.Key, fnKeys: []string{f.Key}}
+			base := archive.Input{Zip: art}
+			if f.Module != "." {
+				name := f.Obj.Name
+				if name == "" {
+					name = f.Key
+				}
+				j.dst = r.ws.ModuleArtifact(f.Module, name)
+				j.moved = true
+				base.StripPrefix = f.Module + "/"
+				base.KeepAlso = keepFrameworkExtras
+			}
+			j.inputs = append(j.inputs, base)
+			if !r.opts.Zip {
+				j.inputs = append(j.inputs, r.requirementInputs(f.Module, root)...)
+				j.inputs = append(j.inputs, r.vendorInputs(f, root)...)
+			}
+			if len(j.inputs) == 1 && !j.moved {
+				continue // nothing to add: leave the framework's artifact untouched
+			}
+			if !j.moved && !r.ws.InDotServerless(art) {
+				// A user-supplied artifact is never modified in place: write a copy into .serverless.
+				j.dst = r.ws.ArtifactCopy(f.Key, art)
+				j.moved = true
+			}
+			jobs = append(jobs, j)
+			continue
+		}
+		if r.opts.Zip {
+			continue
+		}
+		if f.Vendor != "" {
+			r.emit.Warning(fmt.Sprintf("functions.%s.vendor is ignored because the function is not packaged individually "+
+				"(all shared functions use one artifact). Use custom.pythonRequirements.vendor, or package.individually: true.", f.Key))
+		}
+		art := r.sharedArtifact(f)
+		if art == "" {
+			return nil, r.noArtifact(f.Key)
+		}
+		if r.remoteArtifact(art, "functions."+f.Key) {
+			continue
+		}
+		if j := sharedDone[art]; j != nil {
+			j.fnKeys = append(j.fnKeys, f.Key)
+			continue
+		}
+		j := &job{dst: art, src: art, label: "service", fnKeys: []string{f.Key}, inputs: []archive.Input{{Zip: art}}}
+		j.inputs = append(j.inputs, r.requirementInputs(".", root)...)
+		j.inputs = append(j.inputs, r.vendorInputs(nil, root)...)
+		if !r.ws.InDotServerless(art) {
+			// A user-supplied artifact is never modified in place: write a copy into .serverless.
+			j.dst = r.ws.ArtifactCopy("", art)
+			j.moved = true
+		}
+		sharedDone[art] = j
+		if len(j.inputs) == 1 {
+			continue
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
+}
+
+// recordMoved points the service and functions at the artifacts written somewhere else than
+// where the framework expects them.
+func (r *state) recordMoved(jobs []*job) {
+	edits := r.edits
+	for _, j := range jobs {
+		if !j.moved {
+			continue
+		}
+		if j.label == "service" && r.ws.Abs(r.req.Service.Package.Artifact) == j.src {
+			edits.ServiceArtifact = j.dst
+		}
+		for _, k := range j.fnKeys {
+			// A shared function points at the service artifact unless Serverless gave it its own
+			// (deploy function, or a function-level package.artifact).
+			if j.label == "service" && r.ownArtifact(k) != j.src {
+				continue
+			}
+			if edits.FunctionArtifacts == nil {
+				edits.FunctionArtifacts = map[string]string{}
+			}
+			edits.FunctionArtifacts[k] = j.dst
+		}
+	}
+}
+
+func (r *state) noArtifact(key string) error {
+	return diag.New("PYREQS_NO_ARTIFACT",
+		fmt.Sprintf("no package artifact is known for function %q, so its requirements cannot be injected", key),
+		"This happens when another plugin removes package.artifact. Run sls package again, or report the plugin combination.")
+}
+
+// keepFrameworkExtras keeps the files the framework adds at the zip root when a module is moved up.
+func keepFrameworkExtras(name string) bool {
+	return strings.HasPrefix(name, "serverless_sdk/") || (!strings.Contains(name, "/") && strings.HasPrefix(name, "s_") && strings.HasSuffix(name, ".py"))
+}
+
+// remoteArtifact warns about an artifact deployed from S3 (s3:// or https://): there is no local
+// zip to put the requirements into.
+func (r *state) remoteArtifact(art, owner string) bool {
+	if !strings.Contains(art, "://") {
+		return false
+	}
+	r.emit.Warning(fmt.Sprintf("%s.package.artifact is %s, a remote object: its Python requirements cannot be injected. "+
+		"Build them into that zip yourself, or set package.artifact to a local file.", owner, art))
+	return true
+}
+
+// ownArtifact is the artifact Serverless holds on the function itself ("" if none).
+func (r *state) ownArtifact(key string) string {
+	if f := r.req.Service.Functions[key]; f != nil && f.Package != nil && f.Package.Artifact != "" {
+		return r.ws.Abs(f.Package.Artifact)
+	}
+	if fo := r.req.FunctionObj; fo != nil && r.req.Options.Function == key && fo.Package != nil && fo.Package.Artifact != "" {
+		return r.ws.Abs(fo.Package.Artifact)
+	}
+	return ""
+}
+
+// functionArtifact is the artifact Serverless wrote for an individually packaged function.
+func (r *state) functionArtifact(f *fn) string {
+	if f.Obj.Package != nil && f.Obj.Package.Artifact != "" {
+		return r.ws.Abs(f.Obj.Package.Artifact)
+	}
+	if fo := r.req.FunctionObj; fo != nil && fo.Package != nil && fo.Package.Artifact != "" && r.req.Options.Function == f.Key {
+		return r.ws.Abs(fo.Package.Artifact)
+	}
+	if p := r.ws.FunctionArtifact(f.Key); exists(p) {
+		return p
+	}
+	return ""
+}
+
+// sharedArtifact is the artifact of a function that is not packaged individually: its own when
+// Serverless set one (during deploy function it is the function's zip, or the service's
+// package.artifact; a function-level package.artifact is used as it is), else the service's.
+func (r *state) sharedArtifact(f *fn) string {
+	if a := r.ownArtifact(f.Key); a != "" {
+		return a
+	}
+	if a := r.req.Service.Package.Artifact; a != "" {
+		return r.ws.Abs(a)
+	}
+	if p := r.ws.ServiceArtifact(r.req.Service.Name); exists(p) {
+		return p
+	}
+	return ""
+}
+
+// requirementInputs returns the packed requirements of a module (nothing when it has none).
+func (r *state) requirementInputs(module, root string) []archive.Input {
+	dir, err := r.ws.BuiltEntry(module)
+	if err != nil {
+		return nil
+	}
+	packed := cache.PackedPath(dir)
+	if !exists(packed) {
+		return nil
+	}
+	in := archive.Input{Zip: packed, Prefix: root}
+	if len(r.opts.NoDeploy) > 0 {
+		drop := noDeployFiles(dir, r.opts.NoDeploy)
+		in.Keep = func(name string) bool { return !drop(strings.TrimPrefix(name, root)) }
+	}
+	return []archive.Input{in}
+}
+
+// vendorInputs returns the service vendor folder and, for an individual function, its own.
+func (r *state) vendorInputs(f *fn, root string) []archive.Input {
+	var out []archive.Input
+	add := func(dir string) {
+		if dir == "" {
+			return
+		}
+		out = append(out, archive.Input{Dir: r.ws.Abs(dir), Prefix: root})
+	}
+	add(r.opts.Vendor)
+	if f != nil {
+		add(f.Vendor)
+	}
+	return out
+}
+
+// sortedKeys is a helper for deterministic iteration.
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

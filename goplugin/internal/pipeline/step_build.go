@@ -1,0 +1,210 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/cache"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/slim"
+)
+
+// buildEntries installs each distinct set once (sets with the same generated requirements share
+// a cache entry), in parallel: into its static cache entry, or without the static cache straight
+// into .serverless/[<module>/]requirements. After the install: strip (unless the installer did),
+// slim, and one packed zip per entry.
+type buildEntries struct{}
+
+func (buildEntries) String() string { return "build" }
+
+func (buildEntries) Run(ctx context.Context, s *state) error {
+	if err := nothingToInstall(s); err != nil {
+		return err
+	}
+	byName := map[string][]*unit{}
+	for _, u := range s.todo {
+		if _, ok := byName[u.Name]; !ok {
+			s.names = append(s.names, u.Name)
+		}
+		byName[u.Name] = append(byName[u.Name], u)
+	}
+	sort.Strings(s.names)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, s.workers))
+	var mu sync.Mutex
+	for _, name := range s.names {
+		us := byName[name]
+		g.Go(func() error {
+			dir, err := s.buildEntry(gctx, us[0])
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			for _, u := range us {
+				u.Dir = dir
+			}
+			mu.Unlock()
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// buildEntry installs a unit into its cache entry (or, without the static cache, straight into
+// .serverless/[<module>/]requirements), then packs it once into the entry's packed zip.
+func (r *state) buildEntry(ctx context.Context, u *unit) (string, error) {
+	build := func(ctx context.Context, tmp string) error {
+		start := time.Now()
+		progressID := "python-install"
+		if u.Module != "." {
+			progressID += "-" + u.Module
+		}
+		r.emit.Progress(progressID, fmt.Sprintf("Installing requirements from %s", r.rel(u.ReqOut)), false)
+		defer r.emit.Progress(progressID, "", true)
+		if err := r.inst.Install(ctx, r.set(u), tmp); err != nil {
+			return err
+		}
+		if err := r.postInstall(ctx, tmp); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Join(tmp, cache.MetaDir), 0o755); err != nil {
+			return err
+		}
+		st, err := archive.PackTree(ctx, tmp, cache.PackedPath(tmp), archive.PackOptions{Exclude: excludeMeta})
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(tmp, cache.MetaDir, "requirements.txt"), mustRead(u.ReqOut), 0o644); err != nil {
+			return err
+		}
+		r.emit.Info(fmt.Sprintf("Installed requirements from %s: %d files, %.1f MB (%.1f MB packed) in %.1fs",
+			r.rel(u.ReqOut), st.Entries, float64(st.Bytes)/1e6, float64(st.Written)/1e6, time.Since(start).Seconds()))
+		return nil
+	}
+	if !r.opts.UseStaticCache {
+		dir := u.LinkPath
+		if fi, err := os.Lstat(dir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			if err := os.Remove(dir); err != nil {
+				return "", err
+			}
+		}
+		if err := cache.Replace(ctx, dir, build); err != nil {
+			return "", err
+		}
+		return dir, nil
+	}
+	dir, hit, err := cache.Ensure(ctx, r.cacheRoot, u.Name, build)
+	if err != nil {
+		return "", err
+	}
+	if hit {
+		r.emit.Info("Using static cache of requirements found at " + dir)
+	}
+	return dir, nil
+}
+
+// postInstall runs what comes between install and packing: strip, then slim (spec C.9).
+func (r *state) postInstall(ctx context.Context, dir string) error {
+	if err := saveDists(dir); err != nil { // before slim deletes the *.dist-info folders
+		return err
+	}
+	if r.opts.Slim && r.opts.Strip && !r.inst.StripsInside() {
+		if r.d.GOOS == "linux" {
+			libs, err := slim.SharedLibraries(dir)
+			if err != nil {
+				return err
+			}
+			failed, err := slim.Strip(ctx, r.d.Runner, libs, r.d.Environ)
+			if err != nil {
+				return err
+			}
+			if failed != "" {
+				r.emit.Warning("strip could not process some shared libraries; they are kept unstripped:\n" + failed)
+			}
+			r.emit.Verbose(fmt.Sprintf("Stripped %d shared libraries", len(libs)))
+		} else {
+			r.emit.Verbose("Not stripping shared libraries: strip only runs on Linux hosts or inside docker")
+		}
+	}
+	if r.opts.Slim {
+		m, err := slim.Compile(r.opts.SlimPatternList)
+		if err != nil {
+			return slimPatternError(r.opts, err)
+		}
+		removed, err := slim.Remove(dir, m)
+		if err != nil {
+			return err
+		}
+		r.emit.Verbose(fmt.Sprintf("Slim removed %d files and folders", len(removed)))
+	}
+	// pip --no-compile leaves no bytecode, but a source build can; never ship it.
+	return removePycache(dir)
+}
+
+func removePycache(dir string) error {
+	var dirs []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "__pycache__" {
+			dirs = append(dirs, p)
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, d := range dirs {
+		if err := os.RemoveAll(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// excludeMeta keeps our own files, the marker and bytecode out of every archive.
+func excludeMeta(rel string, isDir bool) bool {
+	switch {
+	case rel == cache.MetaDir, rel == cache.Marker, rel == "requirements.txt" && !isDir:
+		return true
+	case isDir && (rel == "__pycache__" || strings.HasSuffix(rel, "/__pycache__")):
+		return true
+	case !isDir && (strings.HasSuffix(rel, ".pyc") || strings.HasSuffix(rel, ".pyo")):
+		return true
+	}
+	return false
+}
+
+func mustRead(p string) []byte {
+	b, _ := os.ReadFile(p)
+	return b
+}
+
+// slimPatternError names the slimPatterns entry that cannot be compiled (config validation
+// normally reports it first).
+func slimPatternError(o *config.Options, err error) error {
+	var pe *slim.PatternError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	key := "slimPatterns"
+	if i := pe.Index - (len(o.SlimPatternList) - len(o.SlimPatterns)); i >= 0 {
+		key = fmt.Sprintf("slimPatterns[%d]", i)
+	}
+	return &diag.Error{Code: "PYREQS_CONFIG_INVALID", Key: diag.ConfigPath(key),
+		Message: fmt.Sprintf("is not a valid glob pattern %q: %v", pe.Pattern, pe.Err),
+		Hint:    "Fix the pattern: '*' matches within a folder, '**' any number of folders, [abc] one character of a set, {a,b} alternatives."}
+}
