@@ -2,6 +2,12 @@
 // request from the shim. Each hook is an ordered list of named steps over one state (steps.go is
 // the table of contents); runHook (step.go) runs them, logs and times each one and names the
 // step in an unexpected error. A step that does not apply returns a skip (skip, skipHook).
+//
+// Adding a step is one file with a type that has String (its name) and Run(ctx, *state), and one
+// line in steps.go at the place in its hook where it runs. A step reads only the state fields set
+// by the steps before it, and adds a field (with the step's name in its comment) for what it
+// hands on. Installing is not a step's business: the build step calls the run's
+// installer.Installer, whatever it is.
 package pipeline
 
 import (
