@@ -8,8 +8,8 @@
 //	diff /tmp/before.txt /tmp/after.txt
 //
 // Each line is `service artifact entry mode sha256`, sorted. The local package index listens on a
-// new port per run; its URL is replaced by @INDEX@ before an entry is hashed (lock files record
-// it). Without PYREQS_ARTIFACT_HASHES the test still packages every service and checks that each
+// new port per run; its host:port is replaced by @INDEX_HOST@ before an entry is hashed (the lock
+// files poetry and uv write record it). Without PYREQS_ARTIFACT_HASHES the test still packages every service and checks that each
 // artifact is a non-empty zip, but writes nothing.
 package artifacts
 
@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,6 +103,10 @@ func TestArtifactHashes(t *testing.T) {
 func artifactLines(t *testing.T, s *acceptance.Service) []string {
 	t.Helper()
 	var lines []string
+	host := ""
+	if u, err := url.Parse(s.IndexURL); err == nil && strings.HasPrefix(u.Host, "127.0.0.1:") {
+		host = u.Host // the local index's port changes from run to run
+	}
 	base := s.Path(".serverless")
 	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".zip") {
@@ -123,7 +128,9 @@ func artifactLines(t *testing.T, s *acceptance.Service) []string {
 			if err != nil {
 				return fmt.Errorf("%s: %s: %w", rel, f.Name, err)
 			}
-			data = bytes.ReplaceAll(data, []byte(s.IndexURL), []byte("@INDEX@"))
+			if host != "" {
+				data = bytes.ReplaceAll(data, []byte(host), []byte("@INDEX_HOST@"))
+			}
 			sum := sha256.Sum256(data)
 			lines = append(lines, fmt.Sprintf("%s %s %s %v %s", s.Name, filepath.ToSlash(rel), f.Name, f.Mode(), hex.EncodeToString(sum[:])))
 		}
