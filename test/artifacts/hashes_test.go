@@ -9,7 +9,8 @@
 //
 // Each line is `service artifact entry mode sha256`, sorted. The local package index listens on a
 // new port per run; its host:port is replaced by @INDEX_HOST@ before an entry is hashed (the lock
-// files poetry and uv write record it). Without PYREQS_ARTIFACT_HASHES the test still packages every service and checks that each
+// files poetry and uv write record it), and poetry.lock's content-hash (of a pyproject.toml naming
+// that port) by @HASH@. Without PYREQS_ARTIFACT_HASHES the test still packages every service and checks that each
 // artifact is a non-empty zip, but writes nothing.
 package artifacts
 
@@ -25,7 +26,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -36,6 +39,9 @@ import (
 )
 
 func TestMain(m *testing.M) { os.Exit(acceptance.Main(m)) }
+
+// contentHash is the line of poetry.lock that hashes pyproject.toml.
+var contentHash = regexp.MustCompile(`content-hash = "[0-9a-f]+"`)
 
 // indexPlaceholder is replaced by the local index URL in the sample pyproject.toml files.
 const indexPlaceholder = "@PYREQS_INDEX_URL@"
@@ -130,6 +136,10 @@ func artifactLines(t *testing.T, s *acceptance.Service) []string {
 			}
 			if host != "" {
 				data = bytes.ReplaceAll(data, []byte(host), []byte("@INDEX_HOST@"))
+			}
+			if path.Base(f.Name) == "poetry.lock" {
+				// Poetry's content-hash covers pyproject.toml, which names the index with its port.
+				data = contentHash.ReplaceAll(data, []byte(`content-hash = "@HASH@"`))
 			}
 			sum := sha256.Sum256(data)
 			lines = append(lines, fmt.Sprintf("%s %s %s %v %s", s.Name, filepath.ToSlash(rel), f.Name, f.Mode(), hex.EncodeToString(sum[:])))
