@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -152,17 +151,10 @@ type unit struct {
 	// filled by the before phase
 	ReqOut   string // .serverless/[<module>/]requirements.txt
 	LinkPath string // .serverless/[<module>/]requirements
+	Lines    []byte // the filtered requirements (filter)
 	Name     string // cache entry name
 	Dir      string // the built folder
 	Empty    bool   // nothing to install
-}
-
-// dotServerless returns .serverless/[<module>/]name.
-func dotServerless(svcDir, module, name string) string {
-	if module == "." {
-		return filepath.Join(svcDir, ".serverless", name)
-	}
-	return filepath.Join(svcDir, ".serverless", filepath.FromSlash(module), name)
 }
 
 // units groups python target functions into requirements sets: shared functions (and a layer)

@@ -1,5 +1,13 @@
-// Package pipeline runs the plugin's phases (before, after, invalidate, clean, cleanCache) for one
-// request from the shim.
+// Package pipeline runs the plugin's hooks (before, after, invalidate, clean, cleanCache) for one
+// request from the shim. Each hook is an ordered list of named steps over one state (steps.go is
+// the table of contents); runHook (step.go) runs them, logs and times each one and names the
+// step in an unexpected error. A step that does not apply returns a skip (skip, skipHook).
+//
+// Adding a step is one file with a type that has String (its name) and Run(ctx, *state), and one
+// line in steps.go at the place in its hook where it runs. A step reads only the state fields set
+// by the steps before it, and adds a field (with the step's name in its comment) for what it
+// hands on. Installing is not a step's business: the build step calls the run's
+// installer.Installer, whatever it is.
 package pipeline
 
 import (
@@ -7,16 +15,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/cache"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/container"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/installer"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/proc"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/protocol"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/workspace"
 )
 
 // Deps are the pipeline's connections to the outside world.
@@ -39,17 +46,25 @@ func (d Deps) getenv(k string) string {
 	return ""
 }
 
-// run is the state of one request.
-type run struct {
-	req       *protocol.Request
-	d         Deps
-	emit      *protocol.Emitter
-	opts      *config.Options
-	svcDir    string
-	cacheRoot string
-	fns       []*fn
-	workers   int
-	dock      *dockerState // dockerizePip state, set by prepareDocker
+// state is everything the steps of one request share. Each field says which step sets it; a
+// step reads only fields set by steps before it in its hook.
+type state struct {
+	req     *protocol.Request
+	d       Deps
+	emit    *protocol.Emitter
+	ws      workspace.Workspace
+	edits   *protocol.Edits
+	workers int
+
+	opts      *config.Options // config
+	cacheRoot string          // cacheRoot
+	fns       []*fn           // functions
+
+	units         []*unit             // requirementSets; sources and filter fill them in
+	todo          []*unit             // filter: the units with something to install
+	inst          installer.Installer // chooseInstaller
+	downloadCache string              // downloadCache: "" when off
+	names         []string            // build: the distinct cache entry names, sorted
 }
 
 // Run executes req and returns the edits for the shim.
@@ -63,86 +78,19 @@ func Run(ctx context.Context, req *protocol.Request, d Deps) (*protocol.Edits, e
 	if req.ServicePath == "" {
 		return nil, fmt.Errorf("request has no servicePath")
 	}
-	r := &run{req: req, d: d, emit: d.Emit, svcDir: req.ServicePath, workers: runtime.GOMAXPROCS(0)}
-	raw := req.Service.Custom["pythonRequirements"]
-	opts, warnings, err := config.Parse(raw, config.Host{GOOS: d.GOOS, ProviderRuntime: req.Service.Provider.Runtime})
-	if err != nil {
-		return nil, err
-	}
-	for _, w := range warnings {
-		r.emit.Warning(w)
-	}
-	r.opts = opts
-	edits := &protocol.Edits{}
-	if !opts.Enabled {
-		if req.Phase == protocol.PhaseBefore {
-			r.emit.Info("Skipping python requirements packaging because custom.pythonRequirements.enabled is set to false.")
-		}
-		return edits, nil
-	}
-	if r.cacheRoot, err = r.resolveCacheRoot(); err != nil {
-		return nil, err
-	}
-	if r.fns, err = functions(req); err != nil {
-		return nil, err
-	}
-	switch req.Phase {
-	case protocol.PhaseBefore:
-		return edits, r.before(ctx, edits)
-	case protocol.PhaseAfter:
-		return edits, r.after(ctx, edits)
-	case protocol.PhaseInvalidate:
-		return edits, r.invalidate()
-	case protocol.PhaseClean:
-		return edits, r.clean()
-	case protocol.PhaseCleanCache:
-		return edits, r.cleanCache()
-	default:
+	steps, ok := hooks[req.Phase]
+	if !ok {
 		return nil, fmt.Errorf("unknown phase %q", req.Phase)
 	}
-}
-
-// resolveCacheRoot applies cacheLocation (relative to the service folder) or the platform default.
-func (r *run) resolveCacheRoot() (string, error) {
-	if loc := r.opts.CacheLocation; loc != "" {
-		if strings.HasPrefix(loc, "~/") {
-			if home := r.d.getenv("HOME"); home != "" {
-				loc = filepath.Join(home, loc[2:])
-			}
-		}
-		if !filepath.IsAbs(loc) {
-			loc = filepath.Join(r.svcDir, loc)
-		}
-		return filepath.Clean(loc), nil
+	s := &state{req: req, d: d, emit: d.Emit, ws: workspace.New(req.ServicePath), edits: &protocol.Edits{}, workers: runtime.GOMAXPROCS(0)}
+	if err := runHook(ctx, s, steps); err != nil {
+		return nil, err
 	}
-	root, err := cache.DefaultRoot(r.d.GOOS, r.d.getenv)
-	if err != nil {
-		return "", &diag.Error{Code: "PYREQS_CACHE_LOCATION", Key: diag.ConfigPath("cacheLocation"), Message: err.Error()}
-	}
-	return root, nil
-}
-
-// checkCacheWritable turns an unwritable cache root into an error that names cacheLocation.
-func (r *run) checkCacheWritable() error {
-	if err := cache.CheckWritable(r.cacheRoot); err != nil {
-		return &diag.Error{
-			Code: "PYREQS_CACHE_NOT_WRITABLE", Key: diag.ConfigPath("cacheLocation"),
-			Message: fmt.Sprintf("the cache folder %s cannot be written: %v", r.cacheRoot, unwrapPathError(err)),
-			Hint:    "Fix the folder's permissions, set custom.pythonRequirements.cacheLocation to a writable folder, or set useStaticCache: false and useDownloadCache: false.",
-		}
-	}
-	return nil
-}
-
-func unwrapPathError(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
-	}
-	return err
+	return s.edits, nil
 }
 
 // pythonFuncs returns the python target functions.
-func (r *run) pythonFuncs() []*fn {
+func (r *state) pythonFuncs() []*fn {
 	var out []*fn
 	for _, f := range r.fns {
 		if f.Python {
@@ -153,14 +101,22 @@ func (r *run) pythonFuncs() []*fn {
 }
 
 // rel shows p relative to the service folder for logs.
-func (r *run) rel(p string) string {
-	if rp, err := filepath.Rel(r.svcDir, p); err == nil && !strings.HasPrefix(rp, "..") {
-		return rp
-	}
-	return p
+func (r *state) rel(p string) string { return r.ws.Rel(p) }
+
+// installerEnv is what the installers may use of this run.
+func (r *state) installerEnv() installer.Env {
+	return installer.Env{Options: r.opts, GOOS: r.d.GOOS, Environ: r.d.Environ, Runner: r.d.Runner,
+		Events: r.emit, Workspace: r.ws, Docker: r.d.Docker}
 }
 
-// layerProps decodes layer options for the result (kept as given, over the defaults).
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
+}
+
+// jsonClone deep-copies a decoded JSON value.
 func jsonClone(v any) any {
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -15,12 +15,12 @@ import (
 // prepareUnits finds each unit's requirements source (a Poetry project, uv.lock, Pipfile, the
 // requirements file or PEP 621 dependencies: see package source for the order), exports it when
 // a tool is needed, and says which source is used when several exist.
-func (r *run) prepareUnits(ctx context.Context, us []*unit) error {
+func (r *state) prepareUnits(ctx context.Context, us []*unit) error {
 	tools := &source.Tools{Runner: r.d.Runner, Environ: r.d.Environ, Log: r.emit, Rel: r.rel}
 	exported := map[string]*source.Result{} // a source shared by several units is exported once
 	for _, u := range us {
-		dir := filepath.Join(r.svcDir, filepath.FromSlash(u.Module))
-		src, err := source.Detect(r.svcDir, dir, r.opts)
+		dir := r.ws.ModuleDir(u.Module)
+		src, err := source.Detect(r.ws.Dir, dir, r.opts)
 		if err != nil {
 			return err
 		}
@@ -65,7 +65,7 @@ func (u *unit) readSource() ([]requirements.Line, error) {
 }
 
 // sourceMessage is the original's log line for the unit's source (spec E #27).
-func (r *run) sourceMessage(u *unit) string {
+func (r *state) sourceMessage(u *unit) string {
 	if u.SourceKind == source.Requirements || u.SourceKind == 0 {
 		return fmt.Sprintf("Generated requirements from %s in %s", r.rel(u.Source), r.rel(u.ReqOut))
 	}
@@ -74,7 +74,7 @@ func (r *run) sourceMessage(u *unit) string {
 
 // reportSource says which source a unit uses when that is not obvious: several sources in one
 // folder (a notice, shown without --verbose), or a module using the service folder's.
-func (r *run) reportSource(u *unit, s *source.Source) {
+func (r *state) reportSource(u *unit, s *source.Source) {
 	where := "the service"
 	if u.Module != "." {
 		where = "module " + u.Module
@@ -111,7 +111,7 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-func (r *run) mustExistDir(dir string, u *unit) error {
+func (r *state) mustExistDir(dir string, u *unit) error {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		key := "functions"
 		if len(u.Funcs) > 0 {

@@ -2,22 +2,68 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/cache"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/install"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/slim"
 )
 
+// buildEntries installs each distinct set once (sets with the same generated requirements share
+// a cache entry), in parallel: into its static cache entry, or without the static cache straight
+// into .serverless/[<module>/]requirements. After the install: strip (unless the installer did),
+// slim, and one packed zip per entry.
+type buildEntries struct{}
+
+func (buildEntries) String() string { return "build" }
+
+func (buildEntries) Run(ctx context.Context, s *state) error {
+	if err := nothingToInstall(s); err != nil {
+		return err
+	}
+	byName := map[string][]*unit{}
+	for _, u := range s.todo {
+		if _, ok := byName[u.Name]; !ok {
+			s.names = append(s.names, u.Name)
+		}
+		byName[u.Name] = append(byName[u.Name], u)
+	}
+	sort.Strings(s.names)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, s.workers))
+	var mu sync.Mutex
+	for _, name := range s.names {
+		us := byName[name]
+		g.Go(func() error {
+			dir, err := s.buildEntry(gctx, us[0])
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			for _, u := range us {
+				u.Dir = dir
+			}
+			mu.Unlock()
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
 // buildEntry installs a unit into its cache entry (or, without the static cache, straight into
 // .serverless/[<module>/]requirements), then packs it once into the entry's packed zip.
-func (r *run) buildEntry(ctx context.Context, u *unit, py *install.Interpreter, downloadCache string) (string, error) {
+func (r *state) buildEntry(ctx context.Context, u *unit) (string, error) {
 	build := func(ctx context.Context, tmp string) error {
 		start := time.Now()
 		progressID := "python-install"
@@ -26,23 +72,8 @@ func (r *run) buildEntry(ctx context.Context, u *unit, py *install.Interpreter, 
 		}
 		r.emit.Progress(progressID, fmt.Sprintf("Installing requirements from %s", r.rel(u.ReqOut)), false)
 		defer r.emit.Progress(progressID, "", true)
-		if r.opts.Dockerized(r.d.GOOS) { // py is nil: install in a container (docker.go)
-			if err := r.dockerInstall(ctx, u, tmp, downloadCache); err != nil {
-				return err
-			}
-		} else {
-			secrets := redact.EnvSecrets(r.d.Environ)
-			spec := install.Spec{
-				Installer: r.opts.Installer, Python: py, Requirements: u.ReqOut, Target: tmp,
-				ExtraArgs: r.opts.PipCmdExtraArgs, DownloadCache: downloadCache, Env: r.d.Environ, Dir: r.svcDir,
-				TargetRuntime: u.Runtime, TargetArch: u.Arch,
-				OnLine: func(l string) { r.emit.Debug(redact.String(l, secrets...)) },
-			}
-			name, args := spec.Args()
-			r.emit.Verbose("Running: " + redact.String(name+" "+strings.Join(args, " "), secrets...))
-			if err := install.Run(ctx, r.d.Runner, spec); err != nil {
-				return err
-			}
+		if err := r.inst.Install(ctx, r.set(u), tmp); err != nil {
+			return err
 		}
 		if err := r.postInstall(ctx, tmp); err != nil {
 			return err
@@ -83,12 +114,12 @@ func (r *run) buildEntry(ctx context.Context, u *unit, py *install.Interpreter, 
 	return dir, nil
 }
 
-// postInstall runs the steps between install and packing: strip, then slim (spec C.9).
-func (r *run) postInstall(ctx context.Context, dir string) error {
+// postInstall runs what comes between install and packing: strip, then slim (spec C.9).
+func (r *state) postInstall(ctx context.Context, dir string) error {
 	if err := saveDists(dir); err != nil { // before slim deletes the *.dist-info folders
 		return err
 	}
-	if r.opts.Slim && r.opts.Strip && !r.opts.Dockerized(r.d.GOOS) { // in docker, strip ran in the container
+	if r.opts.Slim && r.opts.Strip && !r.inst.StripsInside() {
 		if r.d.GOOS == "linux" {
 			libs, err := slim.SharedLibraries(dir)
 			if err != nil {
@@ -142,4 +173,38 @@ func removePycache(dir string) error {
 		}
 	}
 	return nil
+}
+
+// excludeMeta keeps our own files, the marker and bytecode out of every archive.
+func excludeMeta(rel string, isDir bool) bool {
+	switch {
+	case rel == cache.MetaDir, rel == cache.Marker, rel == "requirements.txt" && !isDir:
+		return true
+	case isDir && (rel == "__pycache__" || strings.HasSuffix(rel, "/__pycache__")):
+		return true
+	case !isDir && (strings.HasSuffix(rel, ".pyc") || strings.HasSuffix(rel, ".pyo")):
+		return true
+	}
+	return false
+}
+
+func mustRead(p string) []byte {
+	b, _ := os.ReadFile(p)
+	return b
+}
+
+// slimPatternError names the slimPatterns entry that cannot be compiled (config validation
+// normally reports it first).
+func slimPatternError(o *config.Options, err error) error {
+	var pe *slim.PatternError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	key := "slimPatterns"
+	if i := pe.Index - (len(o.SlimPatternList) - len(o.SlimPatterns)); i >= 0 {
+		key = fmt.Sprintf("slimPatterns[%d]", i)
+	}
+	return &diag.Error{Code: "PYREQS_CONFIG_INVALID", Key: diag.ConfigPath(key),
+		Message: fmt.Sprintf("is not a valid glob pattern %q: %v", pe.Pattern, pe.Err),
+		Hint:    "Fix the pattern: '*' matches within a folder, '**' any number of folders, [abc] one character of a set, {a,b} alternatives."}
 }

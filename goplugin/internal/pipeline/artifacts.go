@@ -1,19 +1,13 @@
 package pipeline
 
 import (
-	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
-	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/cache"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/protocol"
 )
 
 // job is one artifact to write: inputs merged into dst.
@@ -26,21 +20,9 @@ type job struct {
 	moved  bool     // dst differs from the framework's artifact
 }
 
-// after injects the installed requirements into the built artifacts (spec C.8), moving module
-// functions up first. Every artifact is written once, straight from already-compressed entries.
-func (r *run) after(ctx context.Context, edits *protocol.Edits) error {
-	if !anyPython(r.req, r.opts.Layer.Enabled) {
-		return nil
-	}
-	if r.opts.Zip && r.opts.CleanupZipHelper {
-		if err := r.removeZipHelpers(); err != nil {
-			return err
-		}
-	}
-	if r.opts.Layer.Enabled {
-		return r.layer(ctx, edits) // layer mode injects nothing into function artifacts
-	}
-	start := time.Now()
+// injectJobs lists the artifacts to write: one per individually packaged Python function, one
+// per shared artifact; artifacts that get nothing are left untouched.
+func (r *state) injectJobs() ([]*job, error) {
 	var jobs []*job
 	sharedDone := map[string]*job{}
 	root := ""
@@ -51,7 +33,7 @@ func (r *run) after(ctx context.Context, edits *protocol.Edits) error {
 		if f.Individual {
 			art := r.functionArtifact(f)
 			if art == "" {
-				return r.noArtifact(f.Key)
+				return nil, r.noArtifact(f.Key)
 			}
 			if r.remoteArtifact(art, "functions."+f.Key) {
 				continue
@@ -63,7 +45,7 @@ func (r *run) after(ctx context.Context, edits *protocol.Edits) error {
 				if name == "" {
 					name = f.Key
 				}
-				j.dst = filepath.Join(r.svcDir, ".serverless", strings.ReplaceAll(f.Module, "/", "-")+"-"+name+".zip")
+				j.dst = r.ws.ModuleArtifact(f.Module, name)
 				j.moved = true
 				base.StripPrefix = f.Module + "/"
 				base.KeepAlso = keepFrameworkExtras
@@ -76,9 +58,9 @@ func (r *run) after(ctx context.Context, edits *protocol.Edits) error {
 			if len(j.inputs) == 1 && !j.moved {
 				continue // nothing to add: leave the framework's artifact untouched
 			}
-			if !j.moved && !r.isFrameworkArtifact(art) {
+			if !j.moved && !r.ws.InDotServerless(art) {
 				// A user-supplied artifact is never modified in place: write a copy into .serverless.
-				j.dst = filepath.Join(r.svcDir, ".serverless", f.Key+"-"+filepath.Base(art))
+				j.dst = r.ws.ArtifactCopy(f.Key, art)
 				j.moved = true
 			}
 			jobs = append(jobs, j)
@@ -93,7 +75,7 @@ func (r *run) after(ctx context.Context, edits *protocol.Edits) error {
 		}
 		art := r.sharedArtifact(f)
 		if art == "" {
-			return r.noArtifact(f.Key)
+			return nil, r.noArtifact(f.Key)
 		}
 		if r.remoteArtifact(art, "functions."+f.Key) {
 			continue
@@ -105,9 +87,9 @@ func (r *run) after(ctx context.Context, edits *protocol.Edits) error {
 		j := &job{dst: art, src: art, label: "service", fnKeys: []string{f.Key}, inputs: []archive.Input{{Zip: art}}}
 		j.inputs = append(j.inputs, r.requirementInputs(".", root)...)
 		j.inputs = append(j.inputs, r.vendorInputs(nil, root)...)
-		if !r.isFrameworkArtifact(art) {
+		if !r.ws.InDotServerless(art) {
 			// A user-supplied artifact is never modified in place: write a copy into .serverless.
-			j.dst = filepath.Join(r.svcDir, ".serverless", filepath.Base(art))
+			j.dst = r.ws.ArtifactCopy("", art)
 			j.moved = true
 		}
 		sharedDone[art] = j
@@ -116,29 +98,18 @@ func (r *run) after(ctx context.Context, edits *protocol.Edits) error {
 		}
 		jobs = append(jobs, j)
 	}
-	if len(jobs) == 0 {
-		return nil
-	}
-	r.emit.Progress("python-inject-requirements", "Injecting required Python packages to package", false)
-	defer r.emit.Progress("python-inject-requirements", "", true)
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(1, r.workers))
-	for _, j := range jobs {
-		g.Go(func() error {
-			if _, err := archive.Merge(gctx, j.dst, j.inputs, archive.PackOptions{}); err != nil {
-				return fmt.Errorf("writing %s: %w", r.rel(j.dst), err)
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
+	return jobs, nil
+}
+
+// recordMoved points the service and functions at the artifacts written somewhere else than
+// where the framework expects them.
+func (r *state) recordMoved(jobs []*job) {
+	edits := r.edits
 	for _, j := range jobs {
 		if !j.moved {
 			continue
 		}
-		if j.label == "service" && r.abs(r.req.Service.Package.Artifact) == j.src {
+		if j.label == "service" && r.ws.Abs(r.req.Service.Package.Artifact) == j.src {
 			edits.ServiceArtifact = j.dst
 		}
 		for _, k := range j.fnKeys {
@@ -153,11 +124,9 @@ func (r *run) after(ctx context.Context, edits *protocol.Edits) error {
 			edits.FunctionArtifacts[k] = j.dst
 		}
 	}
-	r.emit.Verbose(fmt.Sprintf("Injected requirements into %d artifact(s) in %.2fs", len(jobs), time.Since(start).Seconds()))
-	return nil
 }
 
-func (r *run) noArtifact(key string) error {
+func (r *state) noArtifact(key string) error {
 	return diag.New("PYREQS_NO_ARTIFACT",
 		fmt.Sprintf("no package artifact is known for function %q, so its requirements cannot be injected", key),
 		"This happens when another plugin removes package.artifact. Run sls package again, or report the plugin combination.")
@@ -168,16 +137,9 @@ func keepFrameworkExtras(name string) bool {
 	return strings.HasPrefix(name, "serverless_sdk/") || (!strings.Contains(name, "/") && strings.HasPrefix(name, "s_") && strings.HasSuffix(name, ".py"))
 }
 
-func (r *run) abs(p string) string {
-	if p == "" || filepath.IsAbs(p) || strings.Contains(p, "://") {
-		return p
-	}
-	return filepath.Join(r.svcDir, p)
-}
-
 // remoteArtifact warns about an artifact deployed from S3 (s3:// or https://): there is no local
 // zip to put the requirements into.
-func (r *run) remoteArtifact(art, owner string) bool {
+func (r *state) remoteArtifact(art, owner string) bool {
 	if !strings.Contains(art, "://") {
 		return false
 	}
@@ -187,26 +149,25 @@ func (r *run) remoteArtifact(art, owner string) bool {
 }
 
 // ownArtifact is the artifact Serverless holds on the function itself ("" if none).
-func (r *run) ownArtifact(key string) string {
+func (r *state) ownArtifact(key string) string {
 	if f := r.req.Service.Functions[key]; f != nil && f.Package != nil && f.Package.Artifact != "" {
-		return r.abs(f.Package.Artifact)
+		return r.ws.Abs(f.Package.Artifact)
 	}
 	if fo := r.req.FunctionObj; fo != nil && r.req.Options.Function == key && fo.Package != nil && fo.Package.Artifact != "" {
-		return r.abs(fo.Package.Artifact)
+		return r.ws.Abs(fo.Package.Artifact)
 	}
 	return ""
 }
 
 // functionArtifact is the artifact Serverless wrote for an individually packaged function.
-func (r *run) functionArtifact(f *fn) string {
+func (r *state) functionArtifact(f *fn) string {
 	if f.Obj.Package != nil && f.Obj.Package.Artifact != "" {
-		return r.abs(f.Obj.Package.Artifact)
+		return r.ws.Abs(f.Obj.Package.Artifact)
 	}
 	if fo := r.req.FunctionObj; fo != nil && fo.Package != nil && fo.Package.Artifact != "" && r.req.Options.Function == f.Key {
-		return r.abs(fo.Package.Artifact)
+		return r.ws.Abs(fo.Package.Artifact)
 	}
-	p := filepath.Join(r.svcDir, ".serverless", f.Key+".zip")
-	if exists(p) {
+	if p := r.ws.FunctionArtifact(f.Key); exists(p) {
 		return p
 	}
 	return ""
@@ -215,28 +176,22 @@ func (r *run) functionArtifact(f *fn) string {
 // sharedArtifact is the artifact of a function that is not packaged individually: its own when
 // Serverless set one (during deploy function it is the function's zip, or the service's
 // package.artifact; a function-level package.artifact is used as it is), else the service's.
-func (r *run) sharedArtifact(f *fn) string {
+func (r *state) sharedArtifact(f *fn) string {
 	if a := r.ownArtifact(f.Key); a != "" {
 		return a
 	}
 	if a := r.req.Service.Package.Artifact; a != "" {
-		return r.abs(a)
+		return r.ws.Abs(a)
 	}
-	p := filepath.Join(r.svcDir, ".serverless", r.req.Service.Name+".zip")
-	if exists(p) {
+	if p := r.ws.ServiceArtifact(r.req.Service.Name); exists(p) {
 		return p
 	}
 	return ""
 }
 
-func (r *run) isFrameworkArtifact(p string) bool {
-	rel, err := filepath.Rel(filepath.Join(r.svcDir, ".serverless"), p)
-	return err == nil && !strings.HasPrefix(rel, "..")
-}
-
 // requirementInputs returns the packed requirements of a module (nothing when it has none).
-func (r *run) requirementInputs(module, root string) []archive.Input {
-	dir, err := r.builtEntry(module)
+func (r *state) requirementInputs(module, root string) []archive.Input {
+	dir, err := r.ws.BuiltEntry(module)
 	if err != nil {
 		return nil
 	}
@@ -253,13 +208,13 @@ func (r *run) requirementInputs(module, root string) []archive.Input {
 }
 
 // vendorInputs returns the service vendor folder and, for an individual function, its own.
-func (r *run) vendorInputs(f *fn, root string) []archive.Input {
+func (r *state) vendorInputs(f *fn, root string) []archive.Input {
 	var out []archive.Input
 	add := func(dir string) {
 		if dir == "" {
 			return
 		}
-		out = append(out, archive.Input{Dir: r.abs(dir), Prefix: root})
+		out = append(out, archive.Input{Dir: r.ws.Abs(dir), Prefix: root})
 	}
 	add(r.opts.Vendor)
 	if f != nil {

@@ -1,0 +1,95 @@
+package installer
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/container"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
+)
+
+// exitError explains a failed step of the container.
+func (d *docker) exitError(s Set, x *container.ExitError, secrets []string) error {
+	o := d.env.Options
+	out := redact.String(x.Output, secrets...)
+	where := "the image " + x.Image
+	if x.Platform != "" {
+		where += " (" + x.Platform + ")"
+	}
+	switch {
+	case x.Step == "strip":
+		return &diag.Error{Code: "PYREQS_STRIP_NOT_FOUND", Key: diag.ConfigPath("strip"),
+			Message: "slim is on but " + where + " has no strip program",
+			Hint:    "Use an image with binutils (the SAM build images have it; with dockerFile: install binutils), or set custom.pythonRequirements.strip: false.",
+			Output:  out}
+	case x.Code == 127 || x.Code == 126:
+		key, bin := "pythonBin", d.python(s)
+		if o.Installer == config.InstallerUv {
+			key, bin = "installer", "uv"
+		}
+		return &diag.Error{Code: "PYTHON_REQUIREMENTS_COMMAND_NOT_FOUND", Key: diag.ConfigPath(key),
+			Message: fmt.Sprintf("%s was not found in %s", bin, where),
+			Hint: fmt.Sprintf("Set custom.pythonRequirements.pythonBin to the interpreter the image has (e.g. python3), "+
+				"or use an image that provides %s.", bin),
+			Output: out}
+	case x.Code == 143 || x.Code == 137:
+		return &diag.Error{Code: "PYTHON_REQUIREMENTS_DOCKER_COMMAND_FAILED", Key: diag.ConfigPath("dockerizePip"),
+			Message: fmt.Sprintf("the install container (%s) was stopped (exit code %d)", where, x.Code),
+			Hint:    "Something stopped the container (docker stop, the OOM killer): check the engine's memory limits.", Output: out}
+	}
+	tool := "pip"
+	if o.Installer == config.InstallerUv {
+		tool = "uv pip"
+	}
+	return &diag.Error{Code: "PYTHON_REQUIREMENTS_DOCKER_COMMAND_FAILED",
+		Message: fmt.Sprintf("%s failed inside the container (%s, exit code %d) installing %s", tool, where, x.Code, d.env.Workspace.Rel(s.Requirements)),
+		Hint: "Check the package names and versions in your requirements file and the index settings (pipCmdExtraArgs, dockerEnv); " +
+			"inside the container the index must be reachable from the container's network (dockerRunCmdExtraArgs: ['--network', 'host']). " +
+			"Run with --verbose to see pip's full output.",
+		Output: out}
+}
+
+// sshFiles resolves dockerSsh: the private key (dockerPrivateKey, default ~/.ssh/id_rsa),
+// ~/.ssh/known_hosts when it exists, and SSH_AUTH_SOCK when it is set.
+func (d *docker) sshFiles() (*container.SSH, error) {
+	home := d.env.getenv("HOME")
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	key := d.env.Options.DockerPrivateKey
+	if key == "" {
+		key = filepath.Join(home, ".ssh", "id_rsa")
+	} else if strings.HasPrefix(key, "~/") {
+		key = filepath.Join(home, key[2:])
+	} else if !filepath.IsAbs(key) {
+		key = filepath.Join(d.env.Workspace.Dir, key)
+	}
+	if fi, err := os.Stat(key); err != nil || fi.IsDir() {
+		return nil, &diag.Error{Code: "PYREQS_DOCKER_SSH", Key: diag.ConfigPath("dockerPrivateKey"),
+			Message: fmt.Sprintf("dockerSsh is on but the private key %s does not exist", key),
+			Hint:    "Set custom.pythonRequirements.dockerPrivateKey to your key (e.g. ~/.ssh/id_ed25519), or turn dockerSsh off."}
+	}
+	s := &container.SSH{Key: key, AgentSock: d.env.getenv("SSH_AUTH_SOCK")}
+	if kh := filepath.Join(home, ".ssh", "known_hosts"); exists(kh) {
+		s.KnownHosts = kh
+	} else {
+		d.env.Events.Verbose("dockerSsh: no " + kh + ": ssh inside the container will not know any host key")
+	}
+	return s, nil
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
+}

@@ -1,0 +1,55 @@
+package pipeline
+
+import "github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/protocol"
+
+// prelude are the first steps of every hook: the options, the cache folder and the functions.
+var prelude = []Step{
+	loadConfig{},       // parse custom.pythonRequirements; stop when enabled: false
+	resolveCacheRoot{}, // cacheLocation or the platform's cache folder
+	targetFunctions{},  // the functions of the service (or of --function)
+}
+
+// hooks lists, per hook, the steps it runs in order. Adding a step is one file with its type
+// and one line here.
+var hooks = map[string][]Step{
+	// before:package:createDeploymentArtifacts (and deploy function): install the requirements.
+	protocol.PhaseBefore: concat(prelude,
+		pythonGate{announce: true}, // stop when no function runs Python
+		packageEdits{},             // ensure function packages, exclude an in-service cache, set modules
+		requirementSets{},          // group the functions into requirements sets (root, modules)
+		findSources{},              // requirements file, Poetry, uv, Pipfile or PEP 621; export
+		filterRequirements{},       // noDeploy, write empty sets, log the source
+		checkCacheWritable{},       // an unwritable cache folder names cacheLocation
+		chooseInstaller{},          // host (pip/uv) or docker; probe or validate before any lookup
+		writeKeyHeaders{},          // generated requirements.txt with the cache-key header
+		downloadCache{},            // the pip/uv download cache folder
+		buildEntries{},             // install each distinct set once, in parallel; strip, slim, pack
+		linkEntries{},              // pointer files and requirements links in .serverless
+		pruneCache{},               // staticCacheMaxVersions
+		zipMode{},                  // zip: true: helper and .requirements.zip into the folders
+		warnStaleZip{},             // zip: false: warn about a .requirements.zip left behind
+	),
+	// after:package:createDeploymentArtifacts: put the requirements into the artifacts.
+	protocol.PhaseAfter: concat(prelude,
+		pythonGate{},       // stop when no function runs Python
+		removeZipHelpers{}, // zip: true with cleanupZipHelper: delete what zipMode wrote
+		layerZip{},         // layer: true: .serverless/pythonRequirements.zip and the layer
+		injectArtifacts{},  // merge requirements and vendor files into the function artifacts
+	),
+	// after:package:cleanup: invalidateCaches.
+	protocol.PhaseInvalidate: concat(prelude,
+		invalidateCaches{}, // empty the static cache
+	),
+	// sls requirements clean.
+	protocol.PhaseClean: concat(prelude,
+		cleanWorkspace{}, // delete what the plugin wrote into the service
+	),
+	// sls requirements cleanCache.
+	protocol.PhaseCleanCache: concat(prelude,
+		cleanCache{}, // delete the plugin's cache entries and download cache
+	),
+}
+
+func concat(first []Step, rest ...Step) []Step {
+	return append(append([]Step{}, first...), rest...)
+}
