@@ -53,6 +53,11 @@ function applyEdits(service, edits, debug = () => {}) {
     if (f && typeof module === 'string') f.module = module;
   }
 
+  for (const [key, handler] of entries(edits.functionHandlers)) {
+    const f = fn(key);
+    if (f && typeof handler === 'string' && handler !== '') f.handler = handler;
+  }
+
   if (edits.ensureFunctionPackage === true) {
     for (const f of Object.values(functions)) {
       if (isObject(f) && !isObject(f.package)) f.package = {};

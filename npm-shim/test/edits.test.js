@@ -11,6 +11,7 @@ function service() {
     functions: {
       hello: { handler: 'handler.hello' },
       world: { handler: 'mod/handler.world', package: { patterns: ['keep'] } },
+      web: { app: 'api/index.py' },
       nil: null,
     },
   };
@@ -25,6 +26,7 @@ test('every edit of the protocol is applied', () => {
       servicePatterns: ['unzip_requirements.py', '.requirements.zip'],
       functionPatterns: { world: ['unzip_requirements.py', 'mod/.requirements.zip'], ghost: ['x'] },
       functionModules: { hello: '.', world: 'mod' },
+      functionHandlers: { web: '_pyreqs_app_web.handler' },
       ensureFunctionPackage: true,
       functionArtifacts: { world: '/abs/.serverless/mod-svc-dev-world.zip' },
       layers: { pythonRequirements: { artifact: 'a.zip', name: 'svc-dev-python-requirements' } },
@@ -41,6 +43,11 @@ test('every edit of the protocol is applied', () => {
       patterns: ['keep', 'unzip_requirements.py', 'mod/.requirements.zip'],
       artifact: '/abs/.serverless/mod-svc-dev-world.zip',
     },
+  });
+  assert.deepEqual(svc.functions.web, {
+    app: 'api/index.py',
+    handler: '_pyreqs_app_web.handler',
+    package: {},
   });
   assert.equal(svc.functions.nil, null);
   assert.deepEqual(svc.layers, {

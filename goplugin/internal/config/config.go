@@ -109,6 +109,11 @@ type Options struct {
 	UvWithGroups           []string
 	UvWithoutGroups        []string
 	UvOnlyGroups           []string
+	// WSGIApplicationName is the application object looked up in `app:` files ("" = app,
+	// application, handler in that order).
+	WSGIApplicationName string
+	// AptRequirementsFile is the OS packages file beside each requirements file.
+	AptRequirementsFile string
 
 	// SlimPatternList is the effective list of slim patterns: the defaults followed by
 	// slimPatterns, or slimPatterns alone when slimPatternsAppendDefaults is false and

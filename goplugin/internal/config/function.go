@@ -20,6 +20,7 @@ type FunctionSpec struct {
 var functionTable = []FunctionSpec{
 	{"module", "Folder, relative to the service, holding this function's requirements file (and pyproject.toml). Default: '.'.", "./hello"},
 	{"vendor", "Folder whose contents are copied into this function's requirements (packaged individually only).", "./vendored"},
+	{"app", "Python file of a web application (WSGI, ASGI or BaseHTTPRequestHandler) to serve instead of a handler: 'api/index.py' (its app, application or handler object) or 'api/index.py:web'. The function then needs no handler.", "api/index.py"},
 }
 
 // FunctionOptions are the function-level properties of one function, as written ("" when
@@ -27,6 +28,14 @@ var functionTable = []FunctionSpec{
 type FunctionOptions struct {
 	Module string
 	Vendor string
+}
+
+// ParseApp checks functions.<name>.app, given as the raw JSON of the request: absent or null
+// gives "", a string is returned as written, anything else is an error naming the key.
+func ParseApp(name string, raw json.RawMessage) (string, error) {
+	var out string
+	err := functionString(name, &functionTable[2], raw, &out)
+	return out, err
 }
 
 // ParseFunction checks functions.<name>.module and functions.<name>.vendor, given as the raw JSON
@@ -68,7 +77,11 @@ func functionString(name string, spec *FunctionSpec, raw json.RawMessage, dst *s
 	if isStr {
 		got = "true"
 	}
-	e := diag.Config(key, "must be a folder path relative to the service, as a string (got %s)", got)
+	what := "a folder path relative to the service"
+	if spec.Key == "app" {
+		what = "a Python file path relative to the service (or module) folder, optionally with :name"
+	}
+	e := diag.Config(key, "must be %s, as a string (got %s)", what, got)
 	e.Hint = fmt.Sprintf("Write it as a single path, for example:\n  functions:\n    %s:\n      %s: %s", name, spec.Key, spec.example)
 	if _, isList := v.([]any); isList && spec.Key == "vendor" {
 		e.Hint += "\nOne vendor folder per function; to ship more, put them under one folder."

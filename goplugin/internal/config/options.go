@@ -10,6 +10,9 @@ import (
 const (
 	docsSources = "See [Requirements sources](#requirements-sources)."
 	docsZip     = "See [zip mode at runtime](#zip-mode-at-runtime)."
+	docsWebApps = "See [Web apps](#web-apps)."
+	// docsOSLibraries links the README section on apt-requirements.txt.
+	docsOSLibraries = "See [OS libraries](#os-libraries)."
 )
 
 // optionTable defines every key of custom.pythonRequirements, in the order of spec A.2; the
@@ -249,6 +252,19 @@ var optionTable = []Spec{
 		Key: "vendor", Kind: String, FalseUnset: true, Path: true, Example: "./vendored", What: "a folder path",
 		Description: "Folder whose files are added to the artifact, relative to the service folder (per function with `functions.<f>.vendor` when packaging individually).",
 		decode:      stringField(func(o *Options) *string { return &o.Vendor }),
+	},
+	{
+		Key: "wsgiApplicationName", Kind: String, NonEmpty: true, What: "a Python name such as application",
+		DefaultDoc:  "looks up `app`, then `application`, then `handler`",
+		Description: "Name of the application object in the files that functions name with `app:` (without `:name`); when set, it is the only name looked up.",
+		Docs:        docsWebApps,
+		decode:      stringField(func(o *Options) *string { return &o.WSGIApplicationName }),
+	},
+	{
+		Key: "aptRequirementsFile", Kind: String, Default: "apt-requirements.txt", NonEmpty: true, What: "a file name such as apt-requirements.txt",
+		Description: "File of OS packages beside the requirements file (per `module` folder when packaging individually); they are installed in the build container before pip and the libraries your packages load are copied into the artifact's `lib/`. Needs `dockerizePip`.",
+		Docs:        docsOSLibraries,
+		decode:      stringField(func(o *Options) *string { return &o.AptRequirementsFile }),
 	},
 	{
 		Key: "requirePoetryLockFile", Kind: Bool, Default: false,

@@ -15,6 +15,7 @@ var hooks = map[string][]Step{
 	// before:package:createDeploymentArtifacts (and deploy function): install the requirements.
 	protocol.PhaseBefore: concat(prelude,
 		pythonGate{announce: true}, // stop when no function runs Python
+		webappHandlers{},           // functions with app: check the file, set the adapter handler
 		packageEdits{},             // ensure function packages, exclude an in-service cache, set modules
 		requirementSets{},          // group the functions into requirements sets (root, modules)
 		findSources{},              // requirements file, Poetry, uv, Pipfile or PEP 621; export
@@ -35,6 +36,7 @@ var hooks = map[string][]Step{
 		removeZipHelpers{}, // zip: true with cleanupZipHelper: delete what zipMode wrote
 		layerZip{},         // layer: true: .serverless/pythonRequirements.zip and the layer
 		injectArtifacts{},  // merge requirements and vendor files into the function artifacts
+		webappFiles{},      // functions with app: add the adapter modules to their artifacts
 	),
 	// after:package:cleanup: invalidateCaches.
 	protocol.PhaseInvalidate: concat(prelude,

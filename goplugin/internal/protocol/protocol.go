@@ -83,6 +83,7 @@ type Function struct {
 	Architecture string          `json:"architecture"`
 	Module       json.RawMessage `json:"module"`
 	Vendor       json.RawMessage `json:"vendor"`
+	App          json.RawMessage `json:"app"`
 	Image        json.RawMessage `json:"image"`
 	Package      *Package        `json:"package"`
 }
@@ -94,9 +95,11 @@ func (f *Function) HasImage() bool {
 
 // Edits is the result the shim applies to Serverless's in-memory service.
 type Edits struct {
-	ServicePatterns       []string                  `json:"servicePatterns,omitempty"`
-	FunctionPatterns      map[string][]string       `json:"functionPatterns,omitempty"`
-	FunctionModules       map[string]string         `json:"functionModules,omitempty"`
+	ServicePatterns  []string            `json:"servicePatterns,omitempty"`
+	FunctionPatterns map[string][]string `json:"functionPatterns,omitempty"`
+	FunctionModules  map[string]string   `json:"functionModules,omitempty"`
+	// FunctionHandlers sets functions.<f>.handler: the adapter module of a function with `app`.
+	FunctionHandlers      map[string]string         `json:"functionHandlers,omitempty"`
 	EnsureFunctionPackage bool                      `json:"ensureFunctionPackage,omitempty"`
 	FunctionArtifacts     map[string]string         `json:"functionArtifacts,omitempty"`
 	ServiceArtifact       string                    `json:"serviceArtifact,omitempty"`
