@@ -106,6 +106,7 @@ func (d *docker) KeyMaterial(s Set) KeyMaterial {
 		fmt.Fprintf(&b, " extraFiles=%s", strings.Join(files, ","))
 	}
 	b.WriteString("\n")
+	b.WriteString(osPackagesKey(s))
 	return KeyMaterial{Lines: b.String(), PipVersion: "image's"}
 }
 
@@ -204,9 +205,13 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 	if err != nil {
 		return err
 	}
+	command, err := withOSPackages(s, append([]string{name}, args...))
+	if err != nil {
+		return err
+	}
 	job := container.Job{
 		Image: image, ImageKey: key, Platform: platform,
-		Command:       append([]string{name}, args...),
+		Command:       command,
 		Inputs:        []container.File{{Name: "requirements.txt", Mode: 0o644, Data: reqs}},
 		Env:           container.ResolveEnv(o.DockerEnv, d.env.Environ),
 		Run:           d.runArgs,
@@ -236,5 +241,5 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 		ev.Warning("strip could not process some shared libraries; they are kept unstripped:\n" +
 			redact.String(strings.Join(res.StripFailed, "\n"), secrets...))
 	}
-	return nil
+	return d.reportLibraries(s, destDir)
 }

@@ -52,6 +52,10 @@ type Set struct {
 	Arch    string
 	// DownloadCache is the pip/uv download cache folder on the host; "" when it is off.
 	DownloadCache string
+	// OSPackages are OS packages to install before the requirements (apt-requirements.txt,
+	// named by OSPackagesFile as the user sees it); only the docker installer can.
+	OSPackages     []string
+	OSPackagesFile string
 }
 
 // KeyMaterial is an installer's part of the cache-key header of the generated requirements file.

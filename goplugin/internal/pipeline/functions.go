@@ -155,6 +155,10 @@ type unit struct {
 	Name     string // cache entry name
 	Dir      string // the built folder
 	Empty    bool   // nothing to install
+	// OSPackages are the OS packages of the set's apt-requirements.txt, OSFile that file as the
+	// user sees it (osPackages).
+	OSPackages []string
+	OSFile     string
 }
 
 // units groups python target functions into requirements sets: shared functions (and a layer)

@@ -20,6 +20,7 @@ var hooks = map[string][]Step{
 		requirementSets{},          // group the functions into requirements sets (root, modules)
 		findSources{},              // requirements file, Poetry, uv, Pipfile or PEP 621; export
 		filterRequirements{},       // noDeploy, write empty sets, log the source
+		osPackages{},               // apt-requirements.txt beside each set (docker only)
 		checkCacheWritable{},       // an unwritable cache folder names cacheLocation
 		chooseInstaller{},          // host (pip/uv) or docker; probe or validate before any lookup
 		writeKeyHeaders{},          // generated requirements.txt with the cache-key header
