@@ -170,7 +170,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     tag = "%s-%s-%s" % (py, py, sysconfig.get_platform().replace("-", "_").replace(".", "_"))
     with tempfile.TemporaryDirectory() as tmp:
         so = os.path.join(tmp, "_sodium.so")
-        subprocess.check_call(["cc", "-shared", "-fPIC", "-O2", "-I", sysconfig.get_paths()["include"],
+        subprocess.check_call(["gcc", "-shared", "-fPIC", "-O2", "-I", sysconfig.get_paths()["include"],
                                "-o", so, "pyreqs_sodium/_sodium.c", "-l:libsodium.so.23"])
         ext = open(so, "rb").read()
     entries = [("pyreqs_sodium/__init__.py", open("pyreqs_sodium/__init__.py", "rb").read()),
@@ -244,7 +244,8 @@ func buildSodiumSdist(t *testing.T) string {
 }
 
 // TestOSLibraries: apt-requirements.txt names libsodium23, a library package the build image
-// does not have. With dockerizePip it is installed in the build container before pip, so the
+// does not have, and gcc, libc6-dev and libpython3.11-dev (the image has no compiler either). With
+// dockerizePip they are installed in the build container before pip, so the
 // sdist pyreqs-sodium (served by the test index) compiles an extension module linked against
 // libsodium.so.23; the library is then shipped in the artifact's lib/. In the image, where no
 // system copy exists, the module imports with the network off and lib/ on LD_LIBRARY_PATH (as
@@ -258,10 +259,13 @@ func TestOSLibraries(t *testing.T) {
 	s := NewService(t, "docker", Ours)
 	s.IndexURL = idx.IndexURL()
 	s.WriteFile("requirements.txt", "pyreqs-sodium==1.0.0\n")
-	s.WriteFile("apt-requirements.txt", "# the library pyreqs-sodium links against\nlibsodium23\n")
+	// The image has no compiler and no Python headers either: the build needs them too (only the
+	// libraries the extension loads are shipped).
+	s.WriteFile("apt-requirements.txt", "# the library pyreqs-sodium links against\nlibsodium23\n"+
+		"# to build it: the compiler, libc's and Python's headers\ngcc libc6-dev libpython3.11-dev\n")
 	s.WriteFile("handler.py", "import pyreqs_sodium\n\ndef hello(event, context):\n    return pyreqs_sodium.version()\n")
-	stdout, stderr := s.MustSls("package")
-	if all := stdout + stderr; !strings.Contains(all, "Added to lib/ from the OS packages of apt-requirements.txt: libsodium.so.23") {
+	stdout, stderr := s.MustSls("package", "--verbose") // the report is an info line
+	if all := stdout + stderr; !strings.Contains(all, "Added to lib/ from the OS packages of apt-requirements.txt: libsodium.so.23\n") {
 		t.Errorf("no report of the added library:\n%s", tail(all, 3000))
 	}
 	art := s.Artifact()
