@@ -107,3 +107,28 @@ func TestWebAppErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestWebAppLayerMode: with layer: true nothing is injected into the artifact, but the adapter
+// still is.
+func TestWebAppLayerMode(t *testing.T) {
+	s := newSvc(t)
+	s.custom["layer"] = true
+	write(s.dir, "api/index.py", "def app(environ, start_response):\n    return []\n", 0o644)
+	s.functions = map[string]*protocol.Function{"web": appFunc("web", "api/index.py")}
+	fp := &fakePython{}
+	if _, _, err := runPhase(t, s, protocol.PhaseBefore, fp); err != nil {
+		t.Fatal(err)
+	}
+	art := filepath.Join(s.dir, ".serverless", "svc.zip")
+	frameworkZip(t, art, map[string]string{"api/index.py": "x"})
+	if _, _, err := runPhase(t, s, protocol.PhaseAfter, fp); err != nil {
+		t.Fatal(err)
+	}
+	names := zipNames(t, art)
+	if _, ok := names["_pyreqs_app_web.py"]; !ok {
+		t.Errorf("artifact lacks the handler module: %v", names)
+	}
+	if _, ok := names["flask/__init__.py"]; ok {
+		t.Errorf("layer mode injected the requirements: %v", names)
+	}
+}
