@@ -232,6 +232,9 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 	res, err := eng.Install(ctx, job)
 	var x *container.ExitError
 	if errors.As(err, &x) {
+		if oe := osPackagesError(s, x, secrets); oe != nil {
+			return oe
+		}
 		return d.exitError(s, x, secrets)
 	}
 	if err != nil {

@@ -8,10 +8,13 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/container"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/ospkg"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 )
 
 // osLibsDir is the folder of TaskDir (and so of the installed set) where the container leaves
@@ -21,6 +24,22 @@ const osLibsDir = ".pyreqs-os-libs"
 
 // osLibsList is the package file list inside osLibsDir.
 const osLibsList = "files.txt"
+
+// exitOSPackages is the container's exit code when installing the OS packages failed.
+const exitOSPackages = 202
+
+// osPackagesError is the error of a container that could not install s's OS packages (nil for
+// another failure).
+func osPackagesError(s Set, x *container.ExitError, secrets []string) error {
+	if len(s.OSPackages) == 0 || x.Code != exitOSPackages {
+		return nil
+	}
+	return diag.AtFile(diag.CodeDockerCommandFailed, s.OSPackagesFile,
+		"installing the OS packages %s in the image %s failed", strings.Join(s.OSPackages, ", "), x.Image).
+		WithFix("Check the names against the image's distribution (apt-cache policy NAME, or dnf info NAME, in the image); " +
+			"the Amazon Linux build images (SAM) use dnf/yum package names such as postgresql-libs, Debian images names such as libpq5.").
+		WithOutput(redact.String(x.Output, secrets...))
+}
 
 // withOSPackages wraps the install command of a set with OS packages: install them as the
 // container's user (root in the build images) with the image's package manager, run the
@@ -41,7 +60,7 @@ func withOSPackages(s Set, command []string) ([]string, error) {
 	}
 	out := container.TaskDir + "/" + osLibsDir
 	script := "set -e\n" +
-		shellJoin(install) + " >&2\n" +
+		shellJoin(install) + " >&2 || exit " + strconv.Itoa(exitOSPackages) + "\n" +
 		"\"$@\"\n" +
 		"mkdir -p " + out + "\n" +
 		shellJoin(files) + " > " + out + "/" + osLibsList + "\n" +

@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/container"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 )
 
 // TestShipLibraries builds real ELF files with the host's C compiler: an extension that needs
@@ -75,5 +78,17 @@ func TestWithOSPackages(t *testing.T) {
 	same, _ := withOSPackages(Set{}, []string{"pip"})
 	if !slices.Equal(same, []string{"pip"}) {
 		t.Errorf("without packages: %q", same)
+	}
+}
+
+func TestOSPackagesError(t *testing.T) {
+	s := Set{OSPackages: []string{"libnope"}, OSPackagesFile: "apt-requirements.txt"}
+	err := osPackagesError(s, &container.ExitError{Code: exitOSPackages, Image: "img", Output: "E: Unable to locate package libnope"}, nil)
+	d, ok := diag.As(err)
+	if !ok || d.File != "apt-requirements.txt" || !strings.Contains(d.Message, "libnope") || !strings.Contains(d.Output, "Unable to locate") {
+		t.Fatalf("err = %#v", err)
+	}
+	if osPackagesError(s, &container.ExitError{Code: 1}, nil) != nil || osPackagesError(Set{}, &container.ExitError{Code: exitOSPackages}, nil) != nil {
+		t.Error("another failure is reported as the OS packages'")
 	}
 }

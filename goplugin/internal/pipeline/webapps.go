@@ -41,7 +41,7 @@ func (r *state) appEntries() ([]appEntry, error) {
 			WSGIApplicationName: r.opts.WSGIApplicationName,
 		})
 		if err != nil {
-			return nil, err
+			return nil, withAppFix(err)
 		}
 		out = append(out, appEntry{f: f, entry: e})
 	}
@@ -77,7 +77,7 @@ func (r *state) checkApp(ctx context.Context, a appEntry, adapterPath string) er
 		}
 		if err := a.entry.ParseCheck(res.Stdout); err != nil {
 			if _, ok := diag.As(err); ok {
-				return err
+				return withAppFix(err)
 			}
 			r.emit.Debug(err.Error())
 			continue
@@ -102,4 +102,13 @@ func writeAdapter() (file, dir string, err error) {
 		return "", "", err
 	}
 	return file, dir, nil
+}
+
+// withAppFix replaces the generic fix of an option error about `app:` (the message already says
+// what to write) with a pointer to the README section.
+func withAppFix(err error) error {
+	if d, ok := diag.As(err); ok && d.Hint == "" && d.Code == diag.CodeConfigInvalid {
+		d.Hint = "The README's \"Web apps\" section describes app: (a Python file relative to the service or module folder, optionally :name) and wsgiApplicationName."
+	}
+	return err
 }
