@@ -72,6 +72,7 @@ type Options struct {
 	SlimPatterns               []string
 	SlimPatternsAppendDefaults bool // default true
 	Layer                      Layer
+	Layers                     []NamedLayer // layers, sorted by name
 	CleanupZipHelper           bool // default true
 	InvalidateCaches           bool
 	FileName                   string // default requirements.txt
