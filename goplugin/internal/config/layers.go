@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 )
 
 // NamedLayer is one entry of the `layers` option: a requirements layer of its own, built from the
@@ -97,8 +99,9 @@ func (d *decoder) namedLayers(v any) []NamedLayer {
 		l := NamedLayer{Name: name}
 		id := strings.ToLower(l.LogicalID())
 		if other, dup := byID[id]; dup {
-			d.failHint(key, "Rename one of them: layer names that differ only in case give the same CloudFormation resource.",
-				"is a duplicate layer name: %s and %s both become %s", other, name, l.LogicalID())
+			d.errs = append(d.errs, diag.AtKey(diag.CodeLayerDuplicate, key,
+				"is a duplicate layer name: %s and %s both become %s", other, name, l.LogicalID()).
+				WithFix("Rename one of them: layer names that differ only in case give the same CloudFormation resource."))
 			continue
 		}
 		byID[id] = name
