@@ -28,7 +28,9 @@ func TestNamedLayers(t *testing.T) {
 	webZip := s.Path(".serverless/pythonRequirementsWeb.zip")
 	fnZip := s.Artifact()
 
-	s.MustSls("package")
+	stdout, stderr := s.MustSls("package")
+	// The schema registers layers and requirementsLayers: Serverless warns about neither.
+	assertNotContains(t, stdout+stderr, "unrecognized property", "Configuration warning")
 	tpl := readTemplate(t, s)
 	for id, want := range map[string]map[string]any{
 		"PythonRequirementsNumericLambdaLayer": {
@@ -102,7 +104,7 @@ func TestNamedLayers(t *testing.T) {
 		t.Errorf("re-packaging an unchanged service changed the zips:\nbefore %v\nafter  %v", sums, again)
 	}
 	s.WriteFile("layers/web/requirements.txt", "pyreqs-withdeps\npyreqs-compiled\n")
-	_, stderr := s.MustSls("package", "--verbose")
+	_, stderr = s.MustSls("package", "--verbose")
 	if !strings.Contains(stderr, "Installed requirements from .serverless/pythonRequirementsWeb/requirements.txt") {
 		t.Errorf("web was not rebuilt:\n%s", tail(stderr, 4000))
 	}
