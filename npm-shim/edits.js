@@ -73,6 +73,11 @@ function applyEdits(service, edits, debug = () => {}) {
     packageOf(service).artifact = edits.serviceArtifact;
   }
 
+  for (const [key, layers] of entries(edits.functionLayers)) {
+    const f = fn(key);
+    if (f && Array.isArray(layers)) f.layers = layers;
+  }
+
   if (isObject(edits.layers)) {
     if (!isObject(service.layers)) service.layers = {};
     Object.assign(service.layers, edits.layers);

@@ -175,12 +175,16 @@ func TestDescriptions(t *testing.T) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	if !slices.Equal(keys, []string{"module", "vendor"}) {
-		t.Errorf("function properties = %v, want [module vendor]", keys)
+	if want := []string{"app", "module", "requirementsLayers", "vendor"}; !slices.Equal(keys, want) {
+		t.Errorf("function properties = %v, want %v", keys, want)
 	}
 	for _, k := range keys {
-		if typ := fn[k].(map[string]any)["type"]; typ != "string" {
-			t.Errorf("function property %s: type %v, want string", k, typ)
+		want := "string"
+		if k == "requirementsLayers" {
+			want = "array"
+		}
+		if typ := fn[k].(map[string]any)["type"]; typ != want {
+			t.Errorf("function property %s: type %v, want %s", k, typ, want)
 		}
 	}
 }

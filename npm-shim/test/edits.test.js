@@ -86,3 +86,10 @@ test('the function object shared with options.functionObj sees the edits', () =>
   applyEdits(svc, { functionArtifacts: { hello: '/a/hello.zip' } });
   assert.equal(functionObj.package.artifact, '/a/hello.zip');
 });
+
+test('functionLayers replaces the layers of the named functions only', () => {
+  const svc = { functions: { a: { layers: ['arn:x'] }, b: {} } };
+  applyEdits(svc, { functionLayers: { a: ['arn:x', { Ref: 'PythonRequirementsWebLambdaLayer' }], nosuch: [] } });
+  assert.deepEqual(svc.functions.a.layers, ['arn:x', { Ref: 'PythonRequirementsWebLambdaLayer' }]);
+  assert.deepEqual(svc.functions.b, {});
+});

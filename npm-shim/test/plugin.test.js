@@ -73,7 +73,7 @@ test('constructor registers the commands, exactly the hooks of spec B.1, and the
   assert.equal(custom[1].properties.pythonRequirements.$schema, undefined);
   assert.deepEqual([fn[0], fn[1]], ['function', 'aws']);
   assert.deepEqual(Object.keys(fn[2]).sort(), ['properties']);
-  assert.deepEqual(Object.keys(fn[2].properties).sort(), ['app', 'module', 'vendor']);
+  assert.deepEqual(Object.keys(fn[2].properties).sort(), ['app', 'module', 'requirementsLayers', 'vendor']);
 });
 
 test('constructor reads no configuration (variables are not resolved yet)', () => {

@@ -53,5 +53,5 @@ test('the schema files of the package are embeddable', () => {
     assert.equal(out.$schema, undefined);
   }
   const fn = embeddableSchema(require('../../schema/function-properties.schema.json'));
-  assert.deepEqual(Object.keys(fn.properties).sort(), ['app', 'module', 'vendor']);
+  assert.deepEqual(Object.keys(fn.properties).sort(), ['app', 'module', 'requirementsLayers', 'vendor']);
 });

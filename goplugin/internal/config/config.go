@@ -119,6 +119,9 @@ type Options struct {
 	// slimPatterns, or slimPatterns alone when slimPatternsAppendDefaults is false and
 	// slimPatterns is given. Part of the static cache key.
 	SlimPatternList []string
+
+	// Layers are the named layers of `layers`, sorted by name.
+	Layers []NamedLayer
 }
 
 // Dockerized reports whether installs run in Docker on a host with the given GOOS.

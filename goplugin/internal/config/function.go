@@ -13,14 +13,16 @@ type FunctionSpec struct {
 	Key         string
 	Description string
 	example     string // a valid value, for the hint
+	list        bool   // a list of strings (else a string)
 }
 
 // functionTable defines the function-level properties; schema/function-properties.schema.json
 // is generated from it.
 var functionTable = []FunctionSpec{
-	{"module", "Folder, relative to the service, holding this function's requirements file (and pyproject.toml). Default: '.'.", "./hello"},
-	{"vendor", "Folder whose contents are copied into this function's requirements (packaged individually only).", "./vendored"},
-	{"app", "Python file of a web application (WSGI, ASGI or BaseHTTPRequestHandler) to serve instead of a handler: 'api/index.py' (its app, application or handler object) or 'api/index.py:web'. The function then needs no handler.", "api/index.py"},
+	{"module", "Folder, relative to the service, holding this function's requirements file (and pyproject.toml). Default: '.'.", "./hello", false},
+	{"vendor", "Folder whose contents are copied into this function's requirements (packaged individually only).", "./vendored", false},
+	{"requirementsLayers", "Names of custom.pythonRequirements.layers to attach to this function (each adds {Ref: PythonRequirements<Name>LambdaLayer} to its layers).", "[numeric, web]", true},
+	{"app", "Python file of a web application (WSGI, ASGI or BaseHTTPRequestHandler) to serve instead of a handler: 'api/index.py' (its app, application or handler object) or 'api/index.py:web'. The function then needs no handler.", "api/index.py", false},
 }
 
 // FunctionOptions are the function-level properties of one function, as written ("" when
@@ -87,4 +89,26 @@ func functionString(name string, spec *FunctionSpec, raw json.RawMessage, dst *s
 		e.Hint += "\nOne vendor folder per function; to ship more, put them under one folder."
 	}
 	return e
+}
+
+// ParseRequirementsLayers checks functions.<name>.requirementsLayers (raw JSON of the request):
+// a list of layer names, or absent/null. It does not check that the names exist.
+func ParseRequirementsLayers(name string, raw json.RawMessage) ([]string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	key := "functions." + name + ".requirementsLayers"
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, diag.Config(key, "is not valid JSON: %v", err)
+	}
+	d := &decoder{}
+	l, ok := d.list(key, v, "names of custom.pythonRequirements.layers", false)
+	if !ok {
+		e := d.errs[0]
+		e.Hint = fmt.Sprintf("Write a list of layer names, for example:\n  functions:\n    %s:\n      requirementsLayers: [numeric, web]", name)
+		return nil, e
+	}
+	return l, nil
 }

@@ -65,6 +65,12 @@ var optionTable = []Spec{
 		decode:      func(d *decoder, _ *Spec, o *Options, v any) { o.Layer = d.layer(v) },
 	},
 	{
+		Key: "layers", Kind: NamedLayersKind,
+		Description: "Named requirement layers: each `<name>: { path, …layer properties, slim, noDeploy, fileName }` is built from the requirements source in `path` into `.serverless/pythonRequirements<Name>.zip`, registered as the layer `pythonRequirements<Name>` (`PythonRequirements<Name>LambdaLayer`), and attached to the functions that list it in `requirementsLayers`.",
+		Docs:        "See [Named layers](#named-layers).",
+		decode:      func(d *decoder, _ *Spec, o *Options, v any) { o.Layers = d.namedLayers(v) },
+	},
+	{
 		Key: "cleanupZipHelper", Kind: Bool, Default: true,
 		Description: "With `zip`, remove the copied `unzip_requirements.py` and `.requirements.zip` from the service folder after packaging.",
 		decode:      boolField(func(o *Options) *bool { return &o.CleanupZipHelper }),

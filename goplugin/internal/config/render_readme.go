@@ -65,6 +65,8 @@ func valuesText(s *Spec) string {
 		return "whole number, 0 or more"
 	case LayerKind:
 		return "boolean, or an object of layer properties: " + quoted(LayerKeys(), "")
+	case NamedLayersKind:
+		return "object of named layers, each an object of " + quoted(namedLayerKeys(), "")
 	}
 	return ""
 }

@@ -99,6 +99,8 @@ func optionSchema(s *Spec) obj {
 			{"additionalProperties", false},
 			{"properties", props},
 		})...)
+	case NamedLayersKind:
+		o = append(o, namedLayersSchema()...)
 	default:
 		panic("config: option " + s.Key + " has no kind")
 	}
@@ -191,6 +193,10 @@ func dockerOnValues() []any {
 func FunctionSchemaJSON() []byte {
 	props := obj{}
 	for _, f := range functionTable {
+		if f.list {
+			props = append(props, kv{f.Key, obj{{"description", f.Description}, {"type", "array"}, {"items", obj{{"type", "string"}, {"minLength", 1}}}}})
+			continue
+		}
 		props = append(props, kv{f.Key, obj{{"description", f.Description}, {"type", "string"}}})
 	}
 	return marshal(obj{

@@ -21,6 +21,8 @@ const (
 	Choice
 	// LayerKind is true, false, or an object of layer properties (layerTable).
 	LayerKind
+	// NamedLayersKind is an object of named layers (layers.go).
+	NamedLayersKind
 )
 
 // Spec defines one key of custom.pythonRequirements. optionTable is the only place an option is

@@ -152,6 +152,9 @@ func kindValues(s *Spec) []string {
 			out = append(out, fmt.Sprintf("%q", a))
 		}
 		return out
+	case NamedLayersKind:
+		return append(common, `true`, `"x"`, `{}`, `{"web": {"path": "layers/web"}}`, `{"web": {}}`, `{"web": {"path": "l", "slim": "on"}}`,
+			`{"web": {"path": "l", "nmae": "x"}}`, `{"1web": {"path": "l"}}`, `{"web": {"path": "l", "compatibleRuntimes": ["python3.11"]}}`)
 	case LayerKind:
 		return append(common, `true`, `false`, `"yes"`, `"x"`, `1`, `{}`, `{"name": "deps"}`, `{"nmae": "x"}`,
 			`{"retain": "on"}`, `{"compatibleRuntimes": "python3.11"}`, `{"compatibleRuntimes": ["python3.11"]}`)

@@ -76,6 +76,10 @@ const (
 	CodeDockerBuildFailed      = "PYREQS_DOCKER_BUILD_FAILED"
 	CodeDockerExtraFile        = "PYREQS_DOCKER_EXTRA_FILE"
 	CodeDockerSSH              = "PYREQS_DOCKER_SSH"
+	CodeLayerUnknown           = "PYREQS_LAYER_UNKNOWN"
+	CodeLayerNotFound          = "PYREQS_LAYER_NOT_FOUND"
+	CodeLayerDuplicate         = "PYREQS_LAYER_DUPLICATE"
+	CodeLayerMismatch          = "PYREQS_LAYER_TARGET_MISMATCH"
 )
 
 // Error codes of the npm shim (npm-shim/*.js): listed here so that docs/errors.md is complete.
@@ -137,6 +141,14 @@ var entries = []Entry{
 		Fix: "Use a function name from the functions block of serverless.yml."},
 	{Code: CodeModuleNotFound, Meaning: "A function's module folder does not exist in the service.",
 		Fix: "Fix functions.NAME.module: a folder path relative to the service folder."},
+	{Code: CodeLayerUnknown, Meaning: "A function's requirementsLayers names a layer that custom.pythonRequirements.layers does not define.",
+		Fix: "Define the layer under custom.pythonRequirements.layers, or fix the name in functions.NAME.requirementsLayers."},
+	{Code: CodeLayerNotFound, Meaning: "A named layer's path is not a folder of the service, or holds no requirements source (requirements file, Pipfile, Poetry or uv project, PEP 621 pyproject.toml), or its requirements are empty.",
+		Fix: "Fix custom.pythonRequirements.layers.NAME.path, or add the layer's requirements to that folder."},
+	{Code: CodeLayerDuplicate, Meaning: "Two layers get the same CloudFormation logical id: named layers whose names differ only in case, or a named layer and a layer of the top-level layers block.",
+		Fix: "Rename one of the layers."},
+	{Code: CodeLayerMismatch, Meaning: "A named layer is attached to functions it cannot serve: functions of different architectures, or a function whose architecture or runtime is not in the layer's compatibleArchitectures or compatibleRuntimes.",
+		Fix: "Attach the layer only to functions of one architecture and a listed runtime, fix the layer's compatibleArchitectures or compatibleRuntimes, or define a second layer for the other target."},
 	{Code: CodeNoArtifact, Meaning: "Serverless did not write the package artifact the plugin has to add the requirements to.",
 		Fix: "Check that packaging succeeded before this step; run with --verbose to see which artifact is missing."},
 

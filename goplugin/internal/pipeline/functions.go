@@ -159,6 +159,10 @@ type unit struct {
 	// user sees it (osPackages).
 	OSPackages []string
 	OSFile     string
+	// Layer is the named layer whose set this is (nil for the root and module sets); its Module
+	// is the layer's path. Pointer is its pointer file (module sets use the workspace's).
+	Layer   *namedLayer
+	Pointer string
 }
 
 // units groups python target functions into requirements sets: shared functions (and a layer)

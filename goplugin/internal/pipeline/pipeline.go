@@ -65,6 +65,14 @@ type state struct {
 	inst          installer.Installer // chooseInstaller
 	downloadCache string              // downloadCache: "" when off
 	names         []string            // build: the distinct cache entry names, sorted
+
+	layers []*namedLayer        // namedLayers: custom.pythonRequirements.layers, by name
+	attach map[string]*fnLayers // namedLayers: the named layers each function attaches
+	// LayerZips maps each target function to the zips of the layers it attaches that this
+	// plugin builds (named layers, and pythonRequirements.zip when it references
+	// PythonRequirementsLambdaLayer); set by namedLayerZips in the after hook, for the size
+	// preflight.
+	LayerZips map[string][]string
 }
 
 // Run executes req and returns the edits for the shim.

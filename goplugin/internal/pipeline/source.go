@@ -20,12 +20,21 @@ func (r *state) prepareUnits(ctx context.Context, us []*unit) error {
 	exported := map[string]*source.Result{} // a source shared by several units is exported once
 	for _, u := range us {
 		dir := r.ws.ModuleDir(u.Module)
-		src, err := source.Detect(r.ws.Dir, dir, r.opts)
+		opts := r.unitOptions(u)
+		if u.Layer != nil {
+			if err := r.layerSourceDir(u.Layer, dir); err != nil {
+				return err
+			}
+		}
+		src, err := source.Detect(r.ws.Dir, dir, opts)
 		if err != nil {
 			return err
 		}
-		file := filepath.Join(dir, filepath.FromSlash(r.opts.FileName))
-		if r.opts.FileNameSet && !exists(file) && (src == nil || src.Kind == source.PEP621) {
+		if u.Layer != nil && (src == nil || src.Shared) {
+			return r.noLayerSource(u.Layer, dir, opts)
+		}
+		file := filepath.Join(dir, filepath.FromSlash(opts.FileName))
+		if opts.FileNameSet && !exists(file) && (src == nil || src.Kind == source.PEP621) {
 			return &diag.Error{
 				Code: "PYREQS_REQUIREMENTS_NOT_FOUND", Key: diag.ConfigPath("fileName"),
 				Message: fmt.Sprintf("the requirements file %s does not exist", r.rel(file)),
@@ -44,7 +53,7 @@ func (r *state) prepareUnits(ctx context.Context, us []*unit) error {
 		key := fmt.Sprintf("%d\x00%s\x00%s", src.Kind, src.File, src.Package)
 		res := exported[key]
 		if res == nil {
-			if res, err = tools.Export(ctx, src, r.opts); err != nil {
+			if res, err = tools.Export(ctx, src, opts); err != nil {
 				return err
 			}
 			exported[key] = res
@@ -76,7 +85,9 @@ func (r *state) sourceMessage(u *unit) string {
 // folder (a notice, shown without --verbose), or a module using the service folder's.
 func (r *state) reportSource(u *unit, s *source.Source) {
 	where := "the service"
-	if u.Module != "." {
+	if u.Layer != nil {
+		where = "layer " + u.Layer.cfg.Name
+	} else if u.Module != "." {
 		where = "module " + u.Module
 	}
 	if s.Shared {

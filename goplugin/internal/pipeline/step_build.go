@@ -75,7 +75,7 @@ func (r *state) buildEntry(ctx context.Context, u *unit) (string, error) {
 		if err := r.inst.Install(ctx, r.set(u), tmp); err != nil {
 			return err
 		}
-		if err := r.postInstall(ctx, tmp); err != nil {
+		if err := r.postInstall(ctx, r.unitOptions(u), tmp); err != nil {
 			return err
 		}
 		if err := os.MkdirAll(filepath.Join(tmp, cache.MetaDir), 0o755); err != nil {
@@ -115,11 +115,11 @@ func (r *state) buildEntry(ctx context.Context, u *unit) (string, error) {
 }
 
 // postInstall runs what comes between install and packing: strip, then slim (spec C.9).
-func (r *state) postInstall(ctx context.Context, dir string) error {
+func (r *state) postInstall(ctx context.Context, o *config.Options, dir string) error {
 	if err := saveDists(dir); err != nil { // before slim deletes the *.dist-info folders
 		return err
 	}
-	if r.opts.Slim && r.opts.Strip && !r.inst.StripsInside() {
+	if o.Slim && o.Strip && !r.inst.StripsInside() {
 		if r.d.GOOS == "linux" {
 			libs, err := slim.SharedLibraries(dir)
 			if err != nil {
@@ -137,10 +137,10 @@ func (r *state) postInstall(ctx context.Context, dir string) error {
 			r.emit.Verbose("Not stripping shared libraries: strip only runs on Linux hosts or inside docker")
 		}
 	}
-	if r.opts.Slim {
-		m, err := slim.Compile(r.opts.SlimPatternList)
+	if o.Slim {
+		m, err := slim.Compile(o.SlimPatternList)
 		if err != nil {
-			return slimPatternError(r.opts, err)
+			return slimPatternError(o, err)
 		}
 		removed, err := slim.Remove(dir, m)
 		if err != nil {

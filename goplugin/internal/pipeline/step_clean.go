@@ -21,7 +21,12 @@ func (cleanWorkspace) Run(_ context.Context, s *state) error {
 		}
 	}
 	removed := 0
-	for _, t := range s.ws.CleanTargets(sortedKeys(modules), s.opts.CleanupZipHelper) {
+	var layerKeys []string
+	for _, l := range s.opts.Layers {
+		layerKeys = append(layerKeys, l.LayerKey())
+	}
+	targets := append(s.ws.CleanTargets(sortedKeys(modules), s.opts.CleanupZipHelper), s.ws.NamedLayerTargets(layerKeys)...)
+	for _, t := range targets {
 		if _, err := os.Lstat(t); err != nil {
 			continue
 		}

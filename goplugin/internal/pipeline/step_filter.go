@@ -25,15 +25,20 @@ func (filterRequirements) Run(_ context.Context, s *state) error {
 		if err != nil {
 			return err
 		}
-		kept, warns := requirements.Filter(lines, s.opts.NoDeploy)
+		kept, warns := requirements.Filter(lines, s.unitOptions(u).NoDeploy)
 		for _, w := range warns {
 			s.emit.Warning(w)
 		}
 		rendered := requirements.Render(kept)
-		u.ReqOut = s.ws.Requirements(u.Module)
-		u.LinkPath = s.ws.Link(u.Module)
+		if u.Layer == nil {
+			u.ReqOut = s.ws.Requirements(u.Module)
+			u.LinkPath = s.ws.Link(u.Module)
+		}
 		s.emit.Info(s.sourceMessage(u))
 		if len(bytes.TrimSpace(rendered)) == 0 {
+			if u.Layer != nil {
+				return s.emptyLayer(u.Layer)
+			}
 			s.emit.Info(fmt.Sprintf("Skipping empty output requirements.txt file from %s", s.rel(u.ReqOut)))
 			u.Empty = true
 			if err := workspace.WriteFile(u.ReqOut, rendered); err != nil {

@@ -93,31 +93,41 @@ func (r *state) writeLayer(ctx context.Context, dst string, reqInputs []archive.
 }
 
 // cachedLayer returns the cached requirements layer zip of the service-root entry, building it
-// when missing. The name covers noDeploy, the only setting outside the cache key that changes it.
+// when missing.
 func (r *state) cachedLayer(ctx context.Context, reqInputs []archive.Input) (string, error) {
 	entry, err := r.ws.BuiltEntry(".")
 	if err != nil {
 		return "", err
 	}
+	p, hit, err := cachedLayerZip(ctx, entry, r.opts.NoDeploy, reqInputs)
+	if hit {
+		r.emit.Info("Found cached Python Requirements Lambda Layer file")
+	}
+	return p, err
+}
+
+// cachedLayerZip returns the layer zip cached in a built entry (.pyreqs/layer[-<noDeploy
+// key>].zip), writing it from inputs when missing. The name covers noDeploy, the only setting
+// outside the cache key that changes it.
+func cachedLayerZip(ctx context.Context, entry string, noDeploy []string, inputs []archive.Input) (p string, hit bool, err error) {
 	name := "layer.zip"
-	if len(r.opts.NoDeploy) > 0 {
-		names := make([]string, 0, len(r.opts.NoDeploy))
-		for _, n := range r.opts.NoDeploy {
+	if len(noDeploy) > 0 {
+		names := make([]string, 0, len(noDeploy))
+		for _, n := range noDeploy {
 			names = append(names, requirements.NormalizeName(n))
 		}
 		sort.Strings(names)
 		sum := sha256.Sum256([]byte(strings.Join(names, "\n")))
 		name = "layer-" + hex.EncodeToString(sum[:8]) + ".zip"
 	}
-	p := filepath.Join(entry, cache.MetaDir, name)
+	p = filepath.Join(entry, cache.MetaDir, name)
 	if exists(p) {
-		r.emit.Info("Found cached Python Requirements Lambda Layer file")
-		return p, nil
+		return p, true, nil
 	}
-	if _, err := archive.Merge(ctx, p, reqInputs, archive.PackOptions{}); err != nil {
-		return "", err
+	if _, err := archive.Merge(ctx, p, inputs, archive.PackOptions{}); err != nil {
+		return "", false, err
 	}
-	return p, nil
+	return p, false, nil
 }
 
 // layerRuntimes is the default compatibleRuntimes: the provider runtime (as the original), plus

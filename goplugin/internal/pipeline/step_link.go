@@ -19,7 +19,11 @@ func (linkEntries) Run(_ context.Context, s *state) error {
 		return err
 	}
 	for _, u := range s.todo {
-		if err := s.ws.WritePointer(u.Module, u.Dir); err != nil {
+		if u.Pointer != "" {
+			if err := workspace.WriteFile(u.Pointer, []byte(u.Dir+"\n")); err != nil {
+				return err
+			}
+		} else if err := s.ws.WritePointer(u.Module, u.Dir); err != nil {
 			return err
 		}
 		if u.Dir == u.LinkPath {

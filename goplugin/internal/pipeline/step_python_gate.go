@@ -9,7 +9,7 @@ type pythonGate struct{ announce bool }
 func (pythonGate) String() string { return "python-functions" }
 
 func (g pythonGate) Run(_ context.Context, s *state) error {
-	if anyPython(s.req, s.opts.Layer.Enabled) {
+	if anyPython(s.req, s.opts.Layer.Enabled || len(s.opts.Layers) > 0) {
 		return nil
 	}
 	if g.announce {

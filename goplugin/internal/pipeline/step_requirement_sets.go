@@ -9,7 +9,7 @@ type requirementSets struct{}
 func (requirementSets) String() string { return "requirement-sets" }
 
 func (requirementSets) Run(_ context.Context, s *state) error {
-	s.units = units(s.req, s.fns, s.opts.Layer.Enabled)
+	s.units = append(units(s.req, s.fns, s.opts.Layer.Enabled), s.layerUnits()...)
 	if len(s.units) == 0 {
 		return skipHook("no requirements set")
 	}

@@ -17,6 +17,7 @@ var hooks = map[string][]Step{
 		pythonGate{announce: true}, // stop when no function runs Python
 		webappHandlers{},           // functions with app: check the file, set the adapter handler
 		packageEdits{},             // ensure function packages, exclude an in-service cache, set modules
+		namedLayers{},              // layers and requirementsLayers: targets, limits, names
 		requirementSets{},          // group the functions into requirements sets (root, modules)
 		findSources{},              // requirements file, Poetry, uv, Pipfile or PEP 621; export
 		filterRequirements{},       // noDeploy, write empty sets, log the source
@@ -36,6 +37,7 @@ var hooks = map[string][]Step{
 		pythonGate{},       // stop when no function runs Python
 		removeZipHelpers{}, // zip: true with cleanupZipHelper: delete what zipMode wrote
 		layerZip{},         // layer: true: .serverless/pythonRequirements.zip and the layer
+		namedLayerZips{},   // layers: .serverless/pythonRequirements<Name>.zip, layers, function Refs
 		injectArtifacts{},  // merge requirements and vendor files into the function artifacts
 		webappFiles{},      // functions with app: add the adapter modules to their artifacts
 	),

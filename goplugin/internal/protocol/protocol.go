@@ -65,6 +65,8 @@ type Provider struct {
 	Runtime      string `json:"runtime"`
 	Architecture string `json:"architecture"`
 	Stage        string `json:"stage"`
+	// Layers is provider.layers as written (a list of ARNs or {Ref: ...} objects).
+	Layers json.RawMessage `json:"layers"`
 }
 
 // Package is a service or function package block.
@@ -86,6 +88,9 @@ type Function struct {
 	App          json.RawMessage `json:"app"`
 	Image        json.RawMessage `json:"image"`
 	Package      *Package        `json:"package"`
+	// Layers is functions.<f>.layers as written; RequirementsLayers the named layers to attach.
+	Layers             json.RawMessage `json:"layers"`
+	RequirementsLayers json.RawMessage `json:"requirementsLayers"`
 }
 
 // HasImage reports whether the function is an image function.
@@ -104,6 +109,9 @@ type Edits struct {
 	FunctionArtifacts     map[string]string         `json:"functionArtifacts,omitempty"`
 	ServiceArtifact       string                    `json:"serviceArtifact,omitempty"`
 	Layers                map[string]map[string]any `json:"layers,omitempty"`
+	// FunctionLayers replaces functions.<f>.layers with the given list (the function's layers,
+	// or provider.layers when it has none, plus the named layers it attaches).
+	FunctionLayers map[string][]any `json:"functionLayers,omitempty"`
 }
 
 // Emitter writes NDJSON events. It is safe for concurrent use. It is the single redaction point

@@ -81,6 +81,38 @@ func (w Workspace) RequirementsZip(module string) string {
 // LayerZip is .serverless/pythonRequirements.zip.
 func (w Workspace) LayerZip() string { return filepath.Join(w.Dir, DotServerless, LayerZipName) }
 
+// NamedLayerZip is a named layer's .serverless/<layer key>.zip (pythonRequirements<Name>.zip).
+func (w Workspace) NamedLayerZip(key string) string {
+	return filepath.Join(w.Dir, DotServerless, key+".zip")
+}
+
+// NamedLayerDir is the folder of a named layer's generated requirements, link and pointer file:
+// .serverless/<layer key> (pythonRequirements<Name>).
+func (w Workspace) NamedLayerDir(key string) string {
+	return filepath.Join(w.Dir, DotServerless, key)
+}
+
+// NamedLayerTargets lists everything written for the named layers (clean): per layer key, its
+// folder and its zip.
+func (w Workspace) NamedLayerTargets(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		out = append(out, w.NamedLayerDir(k), w.NamedLayerZip(k))
+	}
+	return out
+}
+
+// BuiltEntryAt returns the folder named by the pointer file, or else the target of the link.
+func BuiltEntryAt(pointer, link string) (string, error) {
+	if b, err := os.ReadFile(pointer); err == nil {
+		dir := strings.TrimSpace(string(b))
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			return dir, nil
+		}
+	}
+	return filepath.EvalSymlinks(link)
+}
+
 // Legacy is the .requirements folder of older versions.
 func (w Workspace) Legacy() string { return filepath.Join(w.Dir, LegacyDir) }
 
@@ -141,13 +173,7 @@ func (w Workspace) WritePointer(module, dir string) error {
 // BuiltEntry returns the folder holding a module's installed requirements: the one named by its
 // pointer file, or (for a .serverless written by an older version) the target of its link.
 func (w Workspace) BuiltEntry(module string) (string, error) {
-	if b, err := os.ReadFile(w.Pointer(module)); err == nil {
-		dir := strings.TrimSpace(string(b))
-		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-			return dir, nil
-		}
-	}
-	return filepath.EvalSymlinks(w.Link(module))
+	return BuiltEntryAt(w.Pointer(module), w.Link(module))
 }
 
 // CleanTargets lists, in a fixed order, everything the plugin may have written for the given
