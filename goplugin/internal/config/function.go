@@ -69,9 +69,10 @@ func functionString(name string, spec *FunctionSpec, raw json.RawMessage, dst *s
 		got = "true"
 	}
 	e := diag.Config(key, "must be a folder path relative to the service, as a string (got %s)", got)
-	e.Hint = fmt.Sprintf("Write it as a single path, for example:\n  functions:\n    %s:\n      %s: %s", name, spec.Key, spec.example)
+	fix := fmt.Sprintf("Write it as a single path, for example:\n  functions:\n    %s:\n      %s: %s", name, spec.Key, spec.example)
 	if _, isList := v.([]any); isList && spec.Key == "vendor" {
-		e.Hint += "\nOne vendor folder per function; to ship more, put them under one folder."
+		fix += "\nOne vendor folder per function; to ship more, put them under one folder."
 	}
+	e.WithFix("%s", fix)
 	return e
 }
