@@ -8,9 +8,9 @@ package diag
 // MISSING_REQUIRED_POETRY_LOCK) so existing searches and scripts keep working; new codes are
 // PYREQS_*.
 //
-// Code is an alias of string so that code built before the catalog (struct literals with
-// string codes, string comparisons in tests) keeps compiling; the catalog test fails for a code
-// that is used but not listed here.
+// Code is an alias of string so that tests can compare codes with strings; outside this
+// package the code refers to codes by their constants only (lint_test.go), and the catalog test
+// fails for a code that is used but not listed here.
 type Code = string
 
 // Kind says whether a code fails the command (an error) or is reported and packaging goes on.

@@ -21,8 +21,8 @@ type goFile struct {
 	ast  *ast.File
 }
 
-// sourceFiles parses every non-test Go file under goplugin/ (testdata and generators included
-// only when they are part of a package the binary builds: generators are skipped).
+// sourceFiles parses every non-test Go file of the binary under goplugin/ (testdata and the
+// go:generate programs gen and gendoc are skipped).
 func sourceFiles(t *testing.T) []goFile {
 	t.Helper()
 	root := filepath.Join(repoRoot, "goplugin")
