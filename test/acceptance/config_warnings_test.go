@@ -17,8 +17,8 @@ func TestConfigWarningsOncePerRun(t *testing.T) {
 	all := stdout + "\n" + stderr
 	for _, tc := range []struct{ message, fix string }{
 		{"custom.pythonRequirements.slimm: is not an option of serverless-pyreqs and is ignored.", "Did you mean slim?"},
-		{"custom.pythonRequirments: is not read by serverless-pyreqs: did you mean custom.pythonRequirements?",
-			"Rename the key to pythonRequirements (with this spelling and case)."},
+		{"custom.pythonRequirments: is not read by serverless-pyreqs (only custom.pythonRequirements is).",
+			"Merge its keys into custom.pythonRequirements and remove it."},
 	} {
 		if n := strings.Count(all, tc.message); n != 1 {
 			t.Errorf("%q shown %d times, want once:\n%s", tc.message, n, tail(all, 3000))
