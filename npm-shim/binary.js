@@ -18,8 +18,8 @@ const PACKAGE_ROOT = path.resolve(__dirname, '..');
  * @property {string} [packageRoot]         defaults to this package's root
  * @property {(request: string) => string} [resolve]
  *   module resolver; defaults to require.resolve from packageRoot
- * @property {(message: string) => void} [warn]
- *   receives warnings, e.g. about a PYREQS_BINARY_PATH that does not exist
+ * @property {(message: string, code: string) => void} [warn]
+ *   receives warnings with their codes, e.g. about a PYREQS_BINARY_PATH that does not exist
  * @property {() => string | undefined} [pnpProjectRoot]
  *   the Yarn PnP project folder; defaults to asking `pnpapi` (only there under PnP)
  *
@@ -49,7 +49,8 @@ function findBinary(opts = {}) {
   if (override) {
     if (isFile(override)) return { path: path.resolve(override), source: 'env' };
     warn(
-      `PYREQS_BINARY_PATH is set to "${override}", but no file exists there; ignoring it.`
+      `PYREQS_BINARY_PATH is set to "${override}", but no file exists there; ignoring it.`,
+      'PYREQS_BINARY_PATH_MISSING'
     );
   }
 

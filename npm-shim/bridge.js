@@ -14,7 +14,8 @@ const MAX_LINE = 16 << 20;
  * What the bridge reports to; index.js maps it onto Serverless's log/progress utilities.
  * @typedef {object} Reporter
  * @property {(level: string, message: string) => void} log  level: notice|info|verbose|debug
- * @property {(message: string) => void} warning
+ * @property {(message: string, fields?: import('./errors').Diagnostic) => void} warning
+ *   message is the rendered text; fields are the event's (code, key, file, message, fix)
  * @property {(id: string, message: string) => void} progressUpdate
  * @property {(id: string) => void} progressRemove
  * @property {(line: string) => void} stderr   one line of the binary's stderr
@@ -148,7 +149,7 @@ function runBridge(opts) {
           break;
         }
         case 'warning':
-          reporter.warning(renderDiagnostic(event));
+          reporter.warning(renderDiagnostic(event), event);
           break;
         case 'progress': {
           const id = String(event.id ?? 'pyreqs');

@@ -37,6 +37,12 @@ class ServerlessPyreqs {
     this.utils = utils || {};
     /** @type {import('./binary').FoundBinary | null} */
     this.binary = null;
+    /**
+     * The warnings shown so far (code, key, file and message): the binary runs once per hook and
+     * warns again about the same config each time; the user sees each warning once per run.
+     * @type {Set<string>}
+     */
+    this.warned = new Set();
 
     const cli = serverless && serverless.cli;
     const legacyHelp = !!(cli && typeof cli.generateCommandsHelp === 'function'); // Framework v1/v2
@@ -129,7 +135,9 @@ class ServerlessPyreqs {
    */
   findBinary(reporter) {
     if (!this.binary) {
-      this.binary = findBinary({ warn: (msg) => reporter.warning(msg) });
+      this.binary = findBinary({
+        warn: (msg, code) => reporter.warning(msg, { code, message: msg }),
+      });
     }
     return this.binary;
   }
@@ -156,6 +164,24 @@ class ServerlessPyreqs {
    * @returns {import('./bridge').Reporter}
    */
   reporter() {
+    const reporter = this.baseReporter();
+    const warning = reporter.warning;
+    reporter.warning = (msg, fields) => {
+      const id = fields
+        ? JSON.stringify([fields.code, fields.key, fields.file, fields.message])
+        : JSON.stringify([msg]);
+      if (this.warned.has(id)) return;
+      this.warned.add(id);
+      warning(msg, fields);
+    };
+    return reporter;
+  }
+
+  /**
+   * The reporter without the once-per-run filter of warnings.
+   * @returns {import('./bridge').Reporter}
+   */
+  baseReporter() {
     const { log, progress } = this.utils;
     const cli = this.serverless && this.serverless.cli;
     const debugEnv = !!process.env.SLS_DEBUG;

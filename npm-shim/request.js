@@ -47,14 +47,14 @@ function buildRequest({ serverless, options, hook, shimVersion }) {
   for (const [k, v] of Object.entries(service.provider || {})) {
     if (!DROPPED_PROVIDER_KEYS.has(k)) provider[k] = v;
   }
+  // Only our block's value is sent (other plugins' settings may hold secrets); the other keys
+  // are sent with null values so that the binary can warn about a misspelt block name.
   /** @type {Record<string, unknown>} */
   const custom = {};
-  if (
-    service.custom &&
-    typeof service.custom === 'object' &&
-    'pythonRequirements' in service.custom
-  ) {
-    custom.pythonRequirements = service.custom.pythonRequirements;
+  if (service.custom && typeof service.custom === 'object') {
+    for (const k of Object.keys(service.custom)) {
+      custom[k] = k === 'pythonRequirements' ? service.custom[k] : null;
+    }
   }
 
   /** @type {Record<string, unknown>} */

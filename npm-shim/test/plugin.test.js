@@ -293,6 +293,35 @@ test('a warning event with fields goes to log.warning with its file and fix', as
   ]);
 });
 
+test('a warning repeated by every hook of a run is shown once; other warnings still show', async () => {
+  const sls = fakeServerless();
+  const utils = fakeUtils();
+  const plugin = new ServerlessPyreqs(sls, {}, utils);
+  const unknown = {
+    type: 'warning',
+    code: 'PYREQS_UNKNOWN_OPTION',
+    key: 'custom.pythonRequirements.zipp',
+    message: 'is not an option of serverless-pyreqs and is ignored.',
+    fix: 'Did you mean zip?',
+  };
+  const run = (hook, events) =>
+    withEnv(
+      { PYREQS_BINARY_PATH: FAKE_BINARY, FAKE_PYREQS_SCRIPT: JSON.stringify([{ hello: true }, ...events.map((event) => ({ event }))]) },
+      () => plugin.hooks[hook]()
+    );
+  await run('before:package:createDeploymentArtifacts', [unknown]);
+  await run('after:package:createDeploymentArtifacts', [unknown, { ...unknown, key: 'custom.pythonRequirements.slimm' }]);
+  await run('after:package:cleanup', [unknown]);
+  const warnings = utils.calls.filter((c) => c[0] === 'warning').map((c) => c[1]);
+  assert.deepEqual(warnings, [
+    'custom.pythonRequirements.zipp: is not an option of serverless-pyreqs and is ignored.\nDid you mean zip?',
+    'custom.pythonRequirements.slimm: is not an option of serverless-pyreqs and is ignored.\nDid you mean zip?',
+  ]);
+  // A new plugin object (a new run) shows it again.
+  const again = await runHook('after:package:cleanup', [{ hello: true }, { event: unknown }], { utils: fakeUtils() });
+  assert.equal(again.utils.calls.filter((c) => c[0] === 'warning').length, 1);
+});
+
 test('an error event without a code gets PYREQS_ERROR; a plain Error named ServerlessError without classes', async () => {
   const sls = fakeServerless();
   delete sls.classes;

@@ -82,7 +82,7 @@ test('custom.pythonRequirements is passed as written: true, false, absent', () =
       hook: 'requirements:install:install',
       shimVersion: '1',
     });
-    assert.deepEqual(req.service.custom, { pythonRequirements: value });
+    assert.deepEqual(req.service.custom, { pythonRequirements: value, other: null });
   }
   const absent = buildRequest({
     serverless: fakeServerless({ custom: undefined }),

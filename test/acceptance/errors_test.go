@@ -37,7 +37,9 @@ func TestBadInput(t *testing.T) {
 			setup: func(t *testing.T, s *Service) {
 				s.SetConfig("custom.pythonRequirements.pythonBin", "python3.99")
 			},
-			want: []string{"custom.pythonRequirements.pythonBin", "python3.99"},
+			// The fix is its own line under the message (the error event's fix field).
+			want: []string{"custom.pythonRequirements.pythonBin", "python3.99",
+				"\nInstall that Python version, or set custom.pythonRequirements.pythonBin to an interpreter that exists"},
 		},
 		{
 			name: "pip-missing",
@@ -95,7 +97,16 @@ func TestBadInput(t *testing.T) {
 				s.WriteFile("not-a-dir", "a regular file\n")
 				s.SetConfig("custom.pythonRequirements.cacheLocation", "not-a-dir/cache")
 			},
-			want: []string{"custom.pythonRequirements.cacheLocation", "not-a-dir"},
+			want: []string{"custom.pythonRequirements.cacheLocation", "not-a-dir",
+				"\nFix the folder's permissions, set custom.pythonRequirements.cacheLocation to a writable folder"},
+		},
+		{
+			name: "include-missing",
+			setup: func(t *testing.T, s *Service) {
+				s.WriteFile("requirements.txt", "pyreqs-pure\n-r extra/nope.txt\n")
+			},
+			want: []string{"requirements.txt: line 2: included requirements file", "extra/nope.txt",
+				"\nCreate ", "or fix the line -r extra/nope.txt in", "an included path is relative to the folder of the file that includes it"},
 		},
 	}
 	for _, tc := range cases {

@@ -108,7 +108,7 @@ func TestZip(t *testing.T) {
 	// zip switched off with the old .requirements.zip still there: a warning says so.
 	s.SetConfig("custom.pythonRequirements.zip", false)
 	stdout, stderr := s.MustSls("package")
-	if all := stdout + stderr; !strings.Contains(all, ".requirements.zip is left from an earlier packaging with zip: true") {
+	if all := stdout + stderr; !strings.Contains(all, ".requirements.zip: is left from an earlier packaging with zip: true") {
 		t.Errorf("no warning about the stale .requirements.zip:\n%s", tail(all, 3000))
 	}
 }

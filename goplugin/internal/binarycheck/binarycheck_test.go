@@ -180,12 +180,15 @@ func TestErrAndWarning(t *testing.T) {
 		}
 	}
 	w := Warning(ps, "vendor", "python3.11 x86_64")
+	if w.Code != diag.CodeVendorWrongPlatform || w.File != "vendor" {
+		t.Errorf("Warning = %+v", w)
+	}
 	for _, s := range []string{"vendor folder vendor", "pyreqs_liar/_native.so", "python3.11 x86_64"} {
-		if !strings.Contains(w, s) {
+		if !strings.Contains(w.String(), s) {
 			t.Errorf("Warning lacks %q:\n%s", s, w)
 		}
 	}
-	if Warning(nil, "vendor", "x") != "" {
+	if Warning(nil, "vendor", "x") != nil {
 		t.Error("Warning(nil) not empty")
 	}
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // CodeWrongPlatform is the code of the error for native files that cannot load on the target.
-const CodeWrongPlatform = "PYREQS_BINARY_WRONG_PLATFORM"
+const CodeWrongPlatform = diag.CodeBinaryWrongPlatform
 
 // Problem is one native file that cannot load on the target.
 type Problem struct {
@@ -197,20 +197,17 @@ func Err(problems []Problem, target string) error {
 		b.WriteString("\n  ")
 		b.WriteString(p.String())
 	}
-	return &diag.Error{
-		Code:    CodeWrongPlatform,
-		Message: b.String(),
-		Hint: "A wheel was built for another platform than its tag says, or the packages were installed for the host. " +
-			"Pin a version of each package named above whose wheel is built for the function's platform, " +
-			"or set custom.pythonRequirements.dockerizePip: true to install inside a Lambda-like container.",
-	}
+	return diag.Errorf(CodeWrongPlatform, "%s", b.String()).
+		WithFix("A wheel was built for another platform than its tag says, or the packages were installed for the host. "+
+			"Pin a version of each package named above whose wheel is built for the function's platform, "+
+			"or set %s: true to install inside a Lambda-like container.", diag.ConfigPath("dockerizePip"))
 }
 
-// Warning is the warning text for problems found in a vendor folder (custom.pythonRequirements.vendor
-// or a function's vendor), which the plugin copies as it is.
-func Warning(problems []Problem, folder, target string) string {
+// Warning is the warning for problems found in a vendor folder (the vendor option or a
+// function's vendor), which the plugin copies as it is; nil when there are none.
+func Warning(problems []Problem, folder, target string) *diag.Warning {
 	if len(problems) == 0 {
-		return ""
+		return nil
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "the vendor folder %s holds %d native file(s) that cannot load on %s:", folder, len(problems), target)
@@ -218,6 +215,5 @@ func Warning(problems []Problem, folder, target string) string {
 		b.WriteString("\n  ")
 		b.WriteString(p.String())
 	}
-	b.WriteString("\nReplace them with builds for the function's platform (Linux, the function's architecture).")
-	return b.String()
+	return diag.WarnAtFile(diag.CodeVendorWrongPlatform, folder, "%s", b.String())
 }

@@ -33,6 +33,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 )
 
 // Script is the Python driver. Run it as `python -B -s -c Script --tree T --ddir D [--workers N]
@@ -138,12 +140,12 @@ type SkipError struct {
 func (e *SkipError) Error() string {
 	if e.Image != "" {
 		return fmt.Sprintf("Not compiling requirements to bytecode: the functions run Python %s but the build image %s "+
-			"has Python %s. Set custom.pythonRequirements.dockerImage to an image with Python %s to ship bytecode "+
-			"(faster cold starts).", e.Want, e.Image, e.Have, e.Want)
+			"has Python %s. Set %s to an image with Python %s to ship bytecode "+
+			"(faster cold starts).", e.Want, e.Image, e.Have, diag.ConfigPath("dockerImage"), e.Want)
 	}
 	return fmt.Sprintf("Not compiling requirements to bytecode: the functions run Python %s but %s is Python %s. "+
-		"Set custom.pythonRequirements.pythonBin to a python%s interpreter, or dockerizePip: true to compile in the "+
-		"build image, to ship bytecode (faster cold starts).", e.Want, e.Python, e.Have, e.Want)
+		"Set %s to a python%s interpreter, or dockerizePip: true to compile in the "+
+		"build image, to ship bytecode (faster cold starts).", e.Want, e.Python, e.Have, diag.ConfigPath("pythonBin"), e.Want)
 }
 
 // ParseOutput reads the driver's stdout after a run that exited with exitCode. A version

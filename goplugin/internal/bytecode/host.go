@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/proc"
 )
 
@@ -34,8 +35,8 @@ func (h Host) Compile(ctx context.Context, j Job) (Result, error) {
 	res, err := h.Runner.Run(ctx, proc.Cmd{Name: argv[0], Args: argv[1:], Env: env})
 	var nf *proc.NotFoundError
 	if errors.As(err, &nf) {
-		return Result{}, fmt.Errorf("cannot compile bytecode: %s was not found; set custom.pythonRequirements.pythonBin "+
-			"to a python%s interpreter", h.Python, j.Version)
+		return Result{}, diag.AtKey(diag.CodePythonNotFound, "pythonBin", "cannot compile bytecode: %s was not found", h.Python).
+			WithFix("Set %s to a python%s interpreter.", diag.ConfigPath("pythonBin"), j.Version)
 	}
 	code := 0
 	var ee *proc.ExitError

@@ -49,7 +49,7 @@ func sampleFiles(t *testing.T, dir string, atLeast int) []string {
 
 // check validates one sample with the schema and with Parse (on a Linux host, provider runtime
 // python3.12).
-func check(t *testing.T, sch *jsonschema.Schema, file string) (schemaErr error, opts *Options, warnings []string, parseErr error) {
+func check(t *testing.T, sch *jsonschema.Schema, file string) (schemaErr error, opts *Options, warnings []*diag.Warning, parseErr error) {
 	t.Helper()
 	raw, err := os.ReadFile(file)
 	if err != nil {
@@ -87,7 +87,7 @@ func TestSamplesAgree(t *testing.T) {
 			}
 			wantWarn := strings.HasPrefix(filepath.Base(f), "warn-")
 			if got := len(warnings) > 0; got != wantWarn {
-				t.Errorf("%s: warnings %q; want some: %v", f, warnings, wantWarn)
+				t.Errorf("%s: warnings %v; want some: %v", f, warnings, wantWarn)
 			}
 		}
 	})
@@ -124,8 +124,8 @@ func TestSamplesAgree(t *testing.T) {
 				t.Errorf("%s: Parse rejects it: %v", f, parseErr)
 			}
 			key := diag.ConfigPath(strings.TrimSuffix(filepath.Base(f), ".json"))
-			if len(warnings) != 1 || !strings.Contains(warnings[0], key+" is not an option") {
-				t.Errorf("%s: warnings %q, want one naming %s", f, warnings, key)
+			if len(warnings) != 1 || (warnings[0].Key != key || !strings.Contains(warnings[0].Message, "is not an option")) {
+				t.Errorf("%s: warnings %v, want one naming %s", f, warnings, key)
 			}
 		}
 	})

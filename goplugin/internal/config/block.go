@@ -1,9 +1,10 @@
 package config
 
 import (
-	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 )
 
 // BlockName is the key of the options block under custom.
@@ -14,7 +15,7 @@ const BlockName = "pythonRequirements"
 // python_requirements, ...): such a block is ignored, and the service would ship without the
 // options the user meant. Keys are checked in sorted order. custom may be nil; only its keys
 // are read (pass protocol.Service.Custom).
-func CheckCustomBlock[V any](custom map[string]V) []string {
+func CheckCustomBlock[V any](custom map[string]V) []*diag.Warning {
 	var keys []string
 	for k := range custom {
 		if k != BlockName && looksLikeBlockName(k) {
@@ -22,13 +23,15 @@ func CheckCustomBlock[V any](custom map[string]V) []string {
 		}
 	}
 	sort.Strings(keys)
-	var out []string
+	var out []*diag.Warning
 	for _, k := range keys {
-		msg := fmt.Sprintf("custom.%s is not read by serverless-pyreqs: did you mean custom.%s? Rename the key to %s (with this spelling and case).", k, BlockName, BlockName)
+		w := diag.WarnAtKey(diag.CodeOptionsBlockMisspelt, "custom."+k, "is not read by serverless-pyreqs: did you mean custom.%s?", BlockName).
+			WithFix("Rename the key to %s (with this spelling and case).", BlockName)
 		if _, both := custom[BlockName]; both {
-			msg = fmt.Sprintf("custom.%s is not read by serverless-pyreqs (only custom.%s is): did you mean to merge it into custom.%s?", k, BlockName, BlockName)
+			w = diag.WarnAtKey(diag.CodeOptionsBlockMisspelt, "custom."+k, "is not read by serverless-pyreqs (only custom.%s is).", BlockName).
+				WithFix("Merge its keys into custom.%s and remove it.", BlockName)
 		}
-		out = append(out, msg)
+		out = append(out, w)
 	}
 	return out
 }

@@ -194,16 +194,18 @@ func TestCheckCustomBlock(t *testing.T) {
 		}
 		got := CheckCustomBlock(custom)
 		if len(got) != len(tc.want) {
-			t.Errorf("%v: warnings %q, want %d", tc.keys, got, len(tc.want))
+			t.Errorf("%v: warnings %v, want %d", tc.keys, got, len(tc.want))
 			continue
 		}
 		for i, k := range tc.want {
-			if !strings.Contains(got[i], "custom."+k+" is not read") || !strings.Contains(got[i], "custom.pythonRequirements") {
-				t.Errorf("%v: warning %q does not name custom.%s and custom.pythonRequirements", tc.keys, got[i], k)
+			text := got[i].String()
+			if got[i].Code != diag.CodeOptionsBlockMisspelt || got[i].Key != "custom."+k || !strings.Contains(text, "custom."+k+": is not read") ||
+				!strings.Contains(text, "custom.pythonRequirements") || !strings.Contains(got[i].Fix(), "pythonRequirements") {
+				t.Errorf("%v: warning %q (fix %q) does not name custom.%s and custom.pythonRequirements", tc.keys, text, got[i].Fix(), k)
 			}
 		}
 	}
 	if got := CheckCustomBlock(map[string]any(nil)); got != nil {
-		t.Errorf("nil custom: %q", got)
+		t.Errorf("nil custom: %v", got)
 	}
 }

@@ -144,10 +144,10 @@ const (
 
 // Parse decodes raw (the JSON bytes of custom.pythonRequirements as the shim sends it; may be
 // empty/`null` when the block is absent → all defaults, enabled), applies defaults, validates.
-// Warnings are complete sentences ready to show. A user mistake is returned as a *diag.Error
+// Warnings carry their catalog codes; emit them with protocol.Emitter.Warn. A user mistake is returned as a *diag.Error
 // that names the key; when there are several, the first is returned and the others are listed
 // in its hint.
-func Parse(raw []byte, host Host) (opts *Options, warnings []string, err error) {
+func Parse(raw []byte, host Host) (opts *Options, warnings []*diag.Warning, err error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
 		return ParseValue(nil, host)
@@ -166,7 +166,7 @@ func Parse(raw []byte, host Host) (opts *Options, warnings []string, err error) 
 
 // ParseValue is Parse for an already decoded value: nil, a bool, a string, or a map[string]any
 // as produced by encoding/json (with or without UseNumber) or goccy/go-yaml.
-func ParseValue(v any, host Host) (opts *Options, warnings []string, err error) {
+func ParseValue(v any, host Host) (opts *Options, warnings []*diag.Warning, err error) {
 	d := &decoder{}
 	o := defaults()
 	d.decodeBlock(o, v)
@@ -239,7 +239,7 @@ func (d *decoder) validate(o *Options, host Host) {
 			}
 		}
 		if len(set) > 0 {
-			d.warn("You provided a docker related option but dockerizePip is set to false (%s ignored).", strings.Join(paths(set), ", "))
+			d.warn(diag.Warnf(diag.CodeDockerOptionIgnored, "You provided a docker related option but dockerizePip is set to false (%s ignored).", strings.Join(paths(set), ", ")))
 		}
 	}
 	for _, i := range d.cacheDirElems {
@@ -248,7 +248,7 @@ func (d *decoder) validate(o *Options, host Host) {
 			d.failHint(key, "Remove it and keep useDownloadCache: true (the default); the download cache is mounted into the container for you.",
 				"You cannot use --cache-dir with Docker any more, please use the new option useDownloadCache instead.")
 		} else {
-			d.warn("You are using a deprecated --cache-dir inside your pipCmdExtraArgs (%s) which may not work properly, please use the useDownloadCache option instead.", diag.ConfigPath(key))
+			d.warn(diag.WarnAtKey(diag.CodeCacheDirDeprecated, key, "You are using a deprecated --cache-dir inside your pipCmdExtraArgs which may not work properly, please use the useDownloadCache option instead."))
 		}
 	}
 

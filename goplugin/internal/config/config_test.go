@@ -163,7 +163,7 @@ func TestParseDecodes(t *testing.T) {
 				t.Fatalf("Parse: %v", err)
 			}
 			if len(warnings) > 0 {
-				t.Errorf("unexpected warnings: %q", warnings)
+				t.Errorf("unexpected warnings: %v", warnings)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("options (-want +got):\n%s", diff)
@@ -388,16 +388,16 @@ func TestWarnings(t *testing.T) {
 		want []string // substrings, one per expected warning, in order
 	}{
 		{"unknown key with suggestion", `{"dockerizepip": true}`, linux,
-			[]string{"custom.pythonRequirements.dockerizepip is not an option of serverless-pyreqs and is ignored. Did you mean dockerizePip?"}},
+			[]string{"custom.pythonRequirements.dockerizepip: is not an option of serverless-pyreqs and is ignored.\nDid you mean dockerizePip?"}},
 		{"typo", `{"pipCmdExtraArg": ["-q"], "slimPattern": ["x"]}`, linux,
-			[]string{"pipCmdExtraArg is not an option of serverless-pyreqs and is ignored. Did you mean pipCmdExtraArgs?", "slimPattern is not an option of serverless-pyreqs and is ignored. Did you mean slimPatterns?"}},
-		{"unknown key without suggestion", `{"individually": true}`, linux, []string{"custom.pythonRequirements.individually is not an option"}},
+			[]string{"pipCmdExtraArg: is not an option of serverless-pyreqs and is ignored.\nDid you mean pipCmdExtraArgs?", "slimPattern: is not an option of serverless-pyreqs and is ignored.\nDid you mean slimPatterns?"}},
+		{"unknown key without suggestion", `{"individually": true}`, linux, []string{"custom.pythonRequirements.individually: is not an option"}},
 		{"docker option without docker", `{"dockerImage": "python:3.12", "dockerSsh": true}`, linux,
 			[]string{"You provided a docker related option but dockerizePip is set to false (custom.pythonRequirements.dockerSsh, custom.pythonRequirements.dockerImage ignored)."}},
 		{"dockerFile without docker", `{"dockerFile": "Dockerfile", "dockerizePip": "false"}`, linux, []string{"custom.pythonRequirements.dockerFile ignored"}},
 		{"no warning for docker options with non-linux on linux", `{"dockerPrivateKey": "/k", "dockerImage": "x", "dockerizePip": "non-linux"}`, linux, nil},
 		{"cache-dir without docker", `{"pipCmdExtraArgs": ["--cache-dir /tmp/pip"]}`, linux,
-			[]string{"deprecated --cache-dir inside your pipCmdExtraArgs (custom.pythonRequirements.pipCmdExtraArgs[0]) which may not work properly, please use the useDownloadCache option instead."}},
+			[]string{"custom.pythonRequirements.pipCmdExtraArgs[0]: You are using a deprecated --cache-dir inside your pipCmdExtraArgs which may not work properly, please use the useDownloadCache option instead."}},
 		{"cache-dir with non-linux on linux", `{"dockerizePip": "non-linux", "pipCmdExtraArgs": ["-q", "--cache-dir=/x"]}`, linux,
 			[]string{"pipCmdExtraArgs[1]"}},
 		{"no warnings for docker options with docker", `{"dockerizePip": true, "dockerImage": "x", "dockerSsh": true, "dockerPrivateKey": "/k"}`, linux, nil},
@@ -410,11 +410,14 @@ func TestWarnings(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(warnings) != len(tc.want) {
-				t.Fatalf("warnings = %q, want %d", warnings, len(tc.want))
+				t.Fatalf("warnings = %v, want %d", warnings, len(tc.want))
 			}
 			for i, w := range tc.want {
-				if !strings.Contains(warnings[i], w) {
-					t.Errorf("warning %d = %q, want it to contain %q", i, warnings[i], w)
+				if got := warnings[i].String() + "\n" + warnings[i].Fix(); !strings.Contains(got, w) {
+					t.Errorf("warning %d = %q, want it to contain %q", i, got, w)
+				}
+				if _, ok := diag.Lookup(warnings[i].Code); !ok || warnings[i].Code == "" {
+					t.Errorf("warning %d has no catalog code: %q", i, warnings[i].Code)
 				}
 			}
 		})

@@ -15,7 +15,7 @@ import (
 // decoder collects errors and warnings while decoding one block.
 type decoder struct {
 	errs     []*diag.Error
-	warnings []string
+	warnings []*diag.Warning
 	// cacheDirElems are the indexes of pipCmdExtraArgs elements holding --cache-dir; whether
 	// that is an error depends on dockerizePip, so validate decides.
 	cacheDirElems []int
@@ -26,20 +26,18 @@ func (d *decoder) fail(key, format string, args ...any) {
 }
 
 func (d *decoder) failHint(key, hint, format string, args ...any) {
-	e := diag.Config(key, format, args...)
-	e.Hint = hint
-	d.errs = append(d.errs, e)
+	d.errs = append(d.errs, diag.Config(key, format, args...).WithFix("%s", hint))
 }
 
 // hint sets the hint of the last error.
 func (d *decoder) hint(h string) {
 	if len(d.errs) > 0 {
-		d.errs[len(d.errs)-1].Hint = h
+		d.errs[len(d.errs)-1].WithFix("%s", h)
 	}
 }
 
-func (d *decoder) warn(format string, args ...any) {
-	d.warnings = append(d.warnings, fmt.Sprintf(format, args...))
+func (d *decoder) warn(w *diag.Warning) {
+	d.warnings = append(d.warnings, w)
 }
 
 // err returns the first error, with any further ones listed in its hint, or nil.
@@ -50,7 +48,7 @@ func (d *decoder) err() error {
 	first := d.errs[0]
 	if len(d.errs) > 1 {
 		var b strings.Builder
-		b.WriteString(first.Hint)
+		b.WriteString(first.Fix())
 		if b.Len() > 0 {
 			b.WriteString("\n")
 		}
@@ -59,7 +57,7 @@ func (d *decoder) err() error {
 			b.WriteString("\n  ")
 			b.WriteString(strings.ReplaceAll(e.Error(), "\n", "\n    "))
 		}
-		first.Hint = b.String()
+		first.WithFix("%s", b.String())
 	}
 	return first
 }
@@ -101,11 +99,11 @@ func (d *decoder) decodeMap(o *Options, m map[string]any) {
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
-		msg := fmt.Sprintf("%s is not an option of serverless-pyreqs and is ignored.", diag.ConfigPath(k))
+		w := diag.WarnAtKey(diag.CodeUnknownOption, k, "is not an option of serverless-pyreqs and is ignored.")
 		if s := suggest(k, KnownKeys()); s != "" {
-			msg += fmt.Sprintf(" Did you mean %s?", s)
+			w.WithFix("Did you mean %s? Rename the key, or remove it.", s)
 		}
-		d.warnings = append(d.warnings, msg)
+		d.warn(w)
 	}
 }
 
@@ -204,7 +202,7 @@ func (d *decoder) list(key string, v any, what string, allowFalse bool) ([]strin
 	}
 	e := diag.Config(key, "must be a list of %s%s (got %s)", what, or, describeKind(v))
 	if _, isStr := v.(string); isStr {
-		e.Hint = fmt.Sprintf("Write a YAML list, one item per line:\n  %s:\n    - first\n    - second", key)
+		e.WithFix("Write a YAML list, one item per line:\n  %s:\n    - first\n    - second", key)
 	}
 	d.errs = append(d.errs, e)
 	return nil, false

@@ -84,10 +84,11 @@ func functionString(name string, spec *FunctionSpec, raw json.RawMessage, dst *s
 		what = "a Python file path relative to the service (or module) folder, optionally with :name"
 	}
 	e := diag.Config(key, "must be %s, as a string (got %s)", what, got)
-	e.Hint = fmt.Sprintf("Write it as a single path, for example:\n  functions:\n    %s:\n      %s: %s", name, spec.Key, spec.example)
+	fix := fmt.Sprintf("Write it as a single path, for example:\n  functions:\n    %s:\n      %s: %s", name, spec.Key, spec.example)
 	if _, isList := v.([]any); isList && spec.Key == "vendor" {
-		e.Hint += "\nOne vendor folder per function; to ship more, put them under one folder."
+		fix += "\nOne vendor folder per function; to ship more, put them under one folder."
 	}
+	e.WithFix("%s", fix)
 	return e
 }
 
@@ -106,9 +107,7 @@ func ParseRequirementsLayers(name string, raw json.RawMessage) ([]string, error)
 	d := &decoder{}
 	l, ok := d.list(key, v, "names of custom.pythonRequirements.layers", false)
 	if !ok {
-		e := d.errs[0]
-		e.Hint = fmt.Sprintf("Write a list of layer names, for example:\n  functions:\n    %s:\n      requirementsLayers: [numeric, web]", name)
-		return nil, e
+		return nil, d.errs[0].WithFix("Write a list of layer names, for example:\n  functions:\n    %s:\n      requirementsLayers: [numeric, web]", name)
 	}
 	return l, nil
 }

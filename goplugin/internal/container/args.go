@@ -64,16 +64,14 @@ func ParseRunArgs(args, environ []string, dir string) (RunArgs, error) {
 	for i, v := range r.Volumes {
 		abs, err := volumeSpec(v, dir)
 		if err != nil {
-			return RunArgs{}, &diag.Error{Code: "PYREQS_DOCKER_ARGS_INVALID", Key: diag.ConfigPath(key),
-				Message: fmt.Sprintf("the volume %q is not SOURCE:TARGET[:OPTIONS]: %v", v, err),
-				Hint:    "Write it as docker run's -v does, e.g. ['-v', '/host/dir:/container/dir:ro']."}
+			return RunArgs{}, diag.AtKey(diag.CodeDockerArgsInvalid, key, "the volume %q is not SOURCE:TARGET[:OPTIONS]: %v", v, err).
+				WithFix("Write it as docker run's -v does, e.g. ['-v', '/host/dir:/container/dir:ro'].")
 		}
 		r.Volumes[i] = abs
 	}
 	if r.Platform != "" {
 		if _, err := ParsePlatform(r.Platform); err != nil {
-			return RunArgs{}, &diag.Error{Code: "PYREQS_DOCKER_ARGS_INVALID", Key: diag.ConfigPath(key),
-				Message: fmt.Sprintf("--platform %q: %v", r.Platform, err), Hint: "Use linux/amd64 or linux/arm64."}
+			return RunArgs{}, diag.AtKey(diag.CodeDockerArgsInvalid, key, "--platform %q: %v", r.Platform, err).WithFix("Use linux/amd64 or linux/arm64.")
 		}
 	}
 	return r, nil
@@ -97,8 +95,7 @@ func ParseBuildArgs(args, environ []string) (BuildArgs, error) {
 	}
 	if b.Platform != "" {
 		if _, err := ParsePlatform(b.Platform); err != nil {
-			return BuildArgs{}, &diag.Error{Code: "PYREQS_DOCKER_ARGS_INVALID", Key: diag.ConfigPath(key),
-				Message: fmt.Sprintf("--platform %q: %v", b.Platform, err), Hint: "Use linux/amd64 or linux/arm64."}
+			return BuildArgs{}, diag.AtKey(diag.CodeDockerArgsInvalid, key, "--platform %q: %v", b.Platform, err).WithFix("Use linux/amd64 or linux/arm64.")
 		}
 	}
 	if len(buildArgs) > 0 {
@@ -133,9 +130,11 @@ func parse(fs *pflag.FlagSet, key string, args []string, supported, cmd string) 
 	if err == nil && fs.NArg() == 0 {
 		return nil
 	}
-	e := &diag.Error{Code: "PYREQS_DOCKER_ARGS_INVALID", Key: diag.ConfigPath(key),
-		Hint: fmt.Sprintf("serverless-pyreqs passes %s settings through the Docker Engine API and understands these flags: %s. "+
-			"Remove the others, or build an image with them (dockerFile) and use that.", cmd, supported)}
+	unsupported := func(format string, args ...any) error {
+		return diag.AtKey(diag.CodeDockerArgsInvalid, key, format, args...).
+			WithFix("serverless-pyreqs passes %s settings through the Docker Engine API and understands these flags: %s. "+
+				"Remove the others, or build an image with them (dockerFile) and use that.", cmd, supported)
+	}
 	if err != nil {
 		flag := ""
 		if m := flagInError.FindStringSubmatch(err.Error()); m != nil {
@@ -146,19 +145,15 @@ func parse(fs *pflag.FlagSet, key string, args []string, supported, cmd string) 
 		}
 		switch {
 		case strings.Contains(err.Error(), "needs an argument"):
-			e.Message = fmt.Sprintf("the flag %s needs a value (give it as the next element or as %s=value)", flag, flag)
-			e.Hint = ""
+			return diag.AtKey(diag.CodeDockerArgsInvalid, key, "the flag %s needs a value (give it as the next element or as %s=value)", flag, flag)
 		case flag != "":
-			e.Message = fmt.Sprintf("the flag %s is not supported%s", flag, where(args, flag))
+			return unsupported("the flag %s is not supported%s", flag, where(args, flag))
 		default:
-			e.Message = err.Error()
+			return unsupported("%s", err.Error())
 		}
-		return e
 	}
-	e.Message = fmt.Sprintf("%q is not a flag%s (each element must be a flag or a flag's value; the image is set by dockerImage or dockerFile)",
+	return diag.AtKey(diag.CodeDockerArgsInvalid, key, "%q is not a flag%s (each element must be a flag or a flag's value; the image is set by dockerImage or dockerFile)",
 		fs.Arg(0), where(args, fs.Arg(0)))
-	e.Hint = ""
-	return e
 }
 
 // where names the element of args holding tok: " (element 2)".

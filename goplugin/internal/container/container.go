@@ -27,7 +27,6 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/registryauth"
 )
 
@@ -56,7 +55,7 @@ type Events interface {
 	Info(msg string)
 	Verbose(msg string)
 	Debug(msg string)
-	Warning(msg string)
+	Warn(w *diag.Warning)
 	Progress(id, msg string, done bool)
 }
 
@@ -138,7 +137,7 @@ func Connect(ctx context.Context, api API, ev Events, service string) (*Engine, 
 	if e.rootless {
 		mode = ", rootless"
 	}
-	ev.Verbose(fmt.Sprintf("Docker engine %s (%s %s/%s%s)", redact.String(host), info.Info.ServerVersion, info.Info.OSType, e.arch, mode))
+	ev.Verbose(fmt.Sprintf("Docker engine %s (%s %s/%s%s)", host, info.Info.ServerVersion, info.Info.OSType, e.arch, mode))
 	return e, nil
 }
 
@@ -189,13 +188,8 @@ func engineError(host string, err error) error {
 		hint = "Add your user to the docker group (sudo usermod -aG docker $USER, then log in again), use rootless Docker, " +
 			"or set dockerizePip: false to install with the host's pip."
 	}
-	return &diag.Error{
-		Code: "PYTHON_REQUIREMENTS_DOCKER_NOT_FOUND", Key: diag.ConfigPath("dockerizePip"),
-		Message: fmt.Sprintf("dockerizePip needs a running Docker engine, but none answered at %s: %s",
-			redact.String(host), redact.String(shortError(err))),
-		Hint: hint,
-		Err:  err,
-	}
+	return diag.AtKey(diag.CodeDockerNotFound, "dockerizePip", "dockerizePip needs a running Docker engine, but none answered at %s: %s",
+		host, shortError(err)).WithFix("%s", hint).Wrap(err)
 }
 
 // shortError drops the client's long "Cannot connect to the Docker daemon" preamble duplicates.

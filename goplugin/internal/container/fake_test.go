@@ -17,6 +17,8 @@ import (
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/api/types/system"
 	"github.com/moby/moby/client"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 )
 
 // fakeAPI is an in-memory engine: it records what it is asked and plays back scripted answers.
@@ -274,10 +276,10 @@ type events struct {
 	progress []string
 }
 
-func (e *events) Info(m string)    { e.add(&e.logs, m) }
-func (e *events) Verbose(m string) { e.add(&e.logs, m) }
-func (e *events) Debug(m string)   { e.add(&e.logs, m) }
-func (e *events) Warning(m string) { e.add(&e.warnings, m) }
+func (e *events) Info(m string)        { e.add(&e.logs, m) }
+func (e *events) Verbose(m string)     { e.add(&e.logs, m) }
+func (e *events) Debug(m string)       { e.add(&e.logs, m) }
+func (e *events) Warn(w *diag.Warning) { e.add(&e.warnings, w.String()+"\n"+w.Fix()) }
 func (e *events) Progress(id, m string, done bool) {
 	if !done {
 		e.add(&e.progress, m)

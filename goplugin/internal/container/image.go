@@ -17,7 +17,6 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 )
 
 // ParsePlatform parses an OS/ARCH[/VARIANT] platform such as linux/arm64.
@@ -55,10 +54,10 @@ func (e *Engine) PlatformFor(lambdaArch string) *ocispec.Platform {
 	}
 	p := &ocispec.Platform{OS: "linux", Architecture: want}
 	if e.local && emulatorMissing(want) {
-		e.ev.Warning(fmt.Sprintf("The functions target %s but the Docker engine runs on %s and no emulator for %s is registered "+
-			"(binfmt_misc): containers for %s will fail to start. Register QEMU emulation "+
-			"(docker run --privileged --rm tonistiigi/binfmt --install %s, or install qemu-user-static), "+
-			"or build on a %s machine.", lambdaArch, e.arch, want, FormatPlatform(p), want, want))
+		e.ev.Warn(diag.Warnf(diag.CodeNoEmulator, "The functions target %s but the Docker engine runs on %s and no emulator for %s is registered "+
+			"(binfmt_misc): containers for %s will fail to start.", lambdaArch, e.arch, want, FormatPlatform(p)).
+			WithFix("Register QEMU emulation (docker run --privileged --rm tonistiigi/binfmt --install %s, or install qemu-user-static), "+
+				"or build on a %s machine.", want, want))
 	}
 	return p
 }
@@ -100,8 +99,7 @@ func (e *Engine) EnsureImage(ctx context.Context, ref string, platform *ocispec.
 			if ctx.Err() != nil {
 				return "", ctx.Err()
 			}
-			return "", &diag.Error{Code: "PYREQS_DOCKER_IMAGE", Key: diag.ConfigPath(key),
-				Message: fmt.Sprintf("could not inspect the Docker image %q: %s", ref, shortError(err)), Err: err}
+			return "", diag.AtKey(diag.CodeDockerImage, key, "could not inspect the Docker image %q: %s", ref, shortError(err)).Wrap(err)
 		}
 		return ref, e.pull(ctx, ref, platform, key)
 	})
@@ -154,11 +152,9 @@ func (e *Engine) pull(ctx context.Context, ref string, platform *ocispec.Platfor
 	hint := "Check the image name and tag and your network connection. For a private registry, log in (docker login <registry>) " +
 		"and run `docker pull " + ref + "` once: the engine then has the image and no pull is needed."
 	if key == "dockerizePip" {
-		hint += " Or set custom.pythonRequirements.dockerImage to an image you have locally."
+		hint += " Or set " + diag.ConfigPath("dockerImage") + " to an image you have locally."
 	}
-	return &diag.Error{Code: "PYREQS_DOCKER_PULL_FAILED", Key: diag.ConfigPath(key),
-		Message: fmt.Sprintf("could not pull the Docker image %q: %s", ref, redact.String(shortError(err))),
-		Hint:    hint, Err: err}
+	return diag.AtKey(diag.CodeDockerPullFailed, key, "could not pull the Docker image %q: %s", ref, shortError(err)).WithFix("%s", hint).Wrap(err)
 }
 
 // pullBackoff is the wait before the second pull attempt (doubled for the third).
@@ -236,9 +232,7 @@ func (e *Engine) build(ctx context.Context, s BuildSpec) (string, error) {
 	const key = "dockerFile"
 	df, err := os.ReadFile(s.Dockerfile)
 	if err != nil {
-		return "", &diag.Error{Code: "PYREQS_DOCKERFILE_NOT_FOUND", Key: diag.ConfigPath(key),
-			Message: fmt.Sprintf("the Dockerfile %s cannot be read: %v", s.Dockerfile, errors.Unwrap(err)),
-			Hint:    "Fix custom.pythonRequirements.dockerFile (a path relative to the service folder)."}
+		return "", diag.AtKey(diag.CodeDockerfileNotFound, key, "the Dockerfile %s cannot be read: %v", s.Dockerfile, errors.Unwrap(err))
 	}
 	ignore := defaultIgnore
 	if data, err := os.ReadFile(filepath.Join(s.Dir, ".dockerignore")); err == nil {
@@ -279,8 +273,7 @@ func (e *Engine) build(ctx context.Context, s BuildSpec) (string, error) {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		return "", &diag.Error{Code: "PYREQS_DOCKER_BUILD_FAILED", Key: diag.ConfigPath(key),
-			Message: fmt.Sprintf("building the image from %s failed: %s", rel, shortError(err)), Err: err}
+		return "", diag.AtKey(diag.CodeDockerBuildFailed, key, "building the image from %s failed: %s", rel, shortError(err)).Wrap(err)
 	}
 	defer res.Body.Close()
 	tail := newLines(40, func(l string) {
@@ -306,10 +299,9 @@ func (e *Engine) build(ctx context.Context, s BuildSpec) (string, error) {
 		}
 		if m.Error != nil {
 			tail.flush()
-			return "", &diag.Error{Code: "PYREQS_DOCKER_BUILD_FAILED", Key: diag.ConfigPath(key),
-				Message: fmt.Sprintf("building the image from %s failed: %s", rel, strings.TrimSpace(m.Error.Message)),
-				Hint:    "Fix the Dockerfile (the build output is below; run with --verbose to see all of it).",
-				Output:  redact.String(tail.String())}
+			return "", diag.AtKey(diag.CodeDockerBuildFailed, key, "building the image from %s failed: %s", rel, strings.TrimSpace(m.Error.Message)).
+				WithFix("Fix the Dockerfile (the build output is below; run with --verbose to see all of it).").
+				WithOutput(tail.String())
 		}
 	}
 	tail.flush()

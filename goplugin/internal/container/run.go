@@ -20,7 +20,6 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 )
 
 // Paths inside the container (the original plugin's, so user images and scripts keep working).
@@ -126,7 +125,8 @@ func (e *Engine) Install(ctx context.Context, j Job) (res Result, err error) {
 			_, _ = e.api.ContainerStop(cctx, id, client.ContainerStopOptions{Timeout: &timeout})
 		}
 		if _, err := e.api.ContainerRemove(cctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) {
-			e.ev.Warning(fmt.Sprintf("Could not remove the container %s: %s. Remove it with: docker rm -f -v %s", short(id), shortError(err), id))
+			e.ev.Warn(diag.Warnf(diag.CodeContainerNotRemoved, "Could not remove the container %s: %s.", short(id), shortError(err)).
+				WithFix("Remove it with: docker rm -f -v %s", id))
 		}
 	}()
 
@@ -214,9 +214,8 @@ func (e *Engine) Install(ctx context.Context, j Job) (res Result, err error) {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
 			}
-			return res, &diag.Error{Code: "PYREQS_DOCKER_EXTRA_FILE", Key: diag.ConfigPath(fmt.Sprintf("dockerExtraFiles[%d]", i)),
-				Message: fmt.Sprintf("%s cannot be copied from the container (image %s): %s", p, j.Image, shortError(err)),
-				Hint:    "dockerExtraFiles are absolute paths inside the image; check that the file exists there (docker run --rm " + j.Image + " ls -l " + p + ")."}
+			return res, diag.AtKey(diag.CodeDockerExtraFile, fmt.Sprintf("dockerExtraFiles[%d]", i), "%s cannot be copied from the container (image %s): %s", p, j.Image, shortError(err)).
+				WithFix("dockerExtraFiles are absolute paths inside the image; check that the file exists there (docker run --rm %s ls -l %s).", j.Image, p)
 		}
 		_, err = extract(out.Content, j.Target, "")
 		out.Content.Close()
@@ -293,7 +292,7 @@ func (e *Engine) containerConfig(j Job, chown string) (*container.Config, *conta
 		}
 	}
 	if s := j.SSH; s != nil && !e.local && s.AgentSock != "" {
-		e.ev.Warning("dockerSsh: the Docker engine is remote (" + redact.String(e.host) + "): SSH_AUTH_SOCK cannot be forwarded; the key file is copied into the container instead.")
+		e.ev.Warn(diag.WarnAtKey(diag.CodeDockerSSHRemote, "dockerSsh", "the Docker engine is remote (%s): SSH_AUTH_SOCK cannot be forwarded; the key file is copied into the container instead.", e.host))
 	}
 	return cfg, host
 }
@@ -307,8 +306,7 @@ func (e *Engine) copySSH(ctx context.Context, id string, s *SSH) error {
 		}
 		data, err := os.ReadFile(f.src)
 		if err != nil {
-			return &diag.Error{Code: "PYREQS_DOCKER_SSH", Key: diag.ConfigPath("dockerPrivateKey"),
-				Message: fmt.Sprintf("cannot read %s for dockerSsh: %v", f.src, err)}
+			return diag.AtKey(diag.CodeDockerSSH, "dockerPrivateKey", "cannot read %s for dockerSsh: %v", f.src, err)
 		}
 		files = append(files, File{Name: ".ssh/" + f.name, Mode: 0o600, Data: data})
 	}
@@ -320,26 +318,25 @@ func (e *Engine) copySSH(ctx context.Context, id string, s *SSH) error {
 
 func (e *Engine) createError(j Job, err error) error {
 	msg := shortError(err)
-	d := &diag.Error{Code: "PYTHON_REQUIREMENTS_DOCKER_COMMAND_FAILED", Key: diag.ConfigPath(j.ImageKey), Err: err,
-		Message: fmt.Sprintf("could not create a container from the image %s: %s", j.Image, msg)}
 	switch {
 	case j.Platform != nil && (strings.Contains(msg, "platform") || cerrdefs.IsNotFound(err)):
-		d.Message = fmt.Sprintf("the image %s has no %s variant on this engine: %s", j.Image, FormatPlatform(j.Platform), msg)
-		d.Hint = "The functions' architecture needs a " + FormatPlatform(j.Platform) + " image: use an image built for it " +
-			"(the default public.ecr.aws/sam/build-<runtime>:latest-<arch> images are), or change the architecture."
+		return diag.AtKey(diag.CodeDockerCommandFailed, j.ImageKey, "the image %s has no %s variant on this engine: %s", j.Image, FormatPlatform(j.Platform), msg).
+			WithFix("The functions' architecture needs a %s image: use an image built for it "+
+				"(the default public.ecr.aws/sam/build-<runtime>:latest-<arch> images are), or change the architecture.", FormatPlatform(j.Platform)).
+			Wrap(err)
 	case strings.Contains(msg, "mount") || strings.Contains(msg, "volume") || strings.Contains(msg, "bind"):
-		d.Key = diag.ConfigPath("dockerRunCmdExtraArgs")
-		d.Hint = "Check the -v volumes of dockerRunCmdExtraArgs, dockerPrivateKey and cacheLocation: host paths must exist."
+		return diag.AtKey(diag.CodeDockerCommandFailed, "dockerRunCmdExtraArgs", "could not create a container from the image %s: %s", j.Image, msg).
+			WithFix("Check the -v volumes of dockerRunCmdExtraArgs, dockerPrivateKey and cacheLocation: host paths must exist.").
+			Wrap(err)
 	}
-	return d
+	return diag.AtKey(diag.CodeDockerCommandFailed, j.ImageKey, "could not create a container from the image %s: %s", j.Image, msg).Wrap(err)
 }
 
 func (e *Engine) wrap(ctx context.Context, what string, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return &diag.Error{Code: "PYTHON_REQUIREMENTS_DOCKER_COMMAND_FAILED", Key: diag.ConfigPath("dockerizePip"),
-		Message: fmt.Sprintf("%s failed: %s", what, redact.String(shortError(err))), Err: err}
+	return diag.AtKey(diag.CodeDockerCommandFailed, "dockerizePip", "%s failed: %s", what, shortError(err)).Wrap(err)
 }
 
 func short(id string) string {

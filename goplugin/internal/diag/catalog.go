@@ -8,9 +8,9 @@ package diag
 // MISSING_REQUIRED_POETRY_LOCK) so existing searches and scripts keep working; new codes are
 // PYREQS_*.
 //
-// Code is an alias of string so that code built before the catalog (struct literals with
-// string codes, string comparisons in tests) keeps compiling; the catalog test fails for a code
-// that is used but not listed here.
+// Code is an alias of string so that tests can compare codes with strings; outside this
+// package the code refers to codes by their constants only (lint_test.go), and the catalog test
+// fails for a code that is used but not listed here.
 type Code = string
 
 // Kind says whether a code fails the command (an error) or is reported and packaging goes on.
@@ -36,6 +36,9 @@ type Entry struct {
 	Meaning string // what happened, in one or two sentences
 	Fix     string // what the user does about it (the default fix of the code's messages)
 	Shim    bool   // raised by the npm shim (npm-shim/*.js), not by the binary
+	// Reserved marks a code documented ahead of the code that raises it (a feature being
+	// wired in); the lint test fails for an unused code that is not Reserved.
+	Reserved bool
 }
 
 // Error codes of the binary.
@@ -111,6 +114,7 @@ const (
 	CodeContainerNotRemoved  = "PYREQS_CONTAINER_NOT_REMOVED"
 	CodeDockerSSHRemote      = "PYREQS_DOCKER_SSH_REMOTE"
 	CodeBinaryPathMissing    = "PYREQS_BINARY_PATH_MISSING"
+	CodeOptionsBlockMisspelt = "PYREQS_OPTIONS_BLOCK_MISSPELT"
 
 	// Packaging checks, target installs and OS packages.
 	CodeSizeUnzipped        = "PYREQS_SIZE_UNZIPPED"
@@ -120,6 +124,7 @@ const (
 	CodeSizeLayers          = "PYREQS_SIZE_LAYERS"
 	CodeTargetNoWheel       = "PYREQS_TARGET_NO_WHEEL"
 	CodeBinaryWrongPlatform = "PYREQS_BINARY_WRONG_PLATFORM"
+	CodeVendorWrongPlatform = "PYREQS_VENDOR_WRONG_PLATFORM"
 	CodeOSPackagesInvalid   = "PYREQS_OS_PACKAGES_INVALID"
 	CodeOSPackagesNeedDock  = "PYREQS_OS_PACKAGES_NEED_DOCKER"
 )
@@ -233,6 +238,8 @@ var entries = []Entry{
 	// --- warnings ----------------------------------------------------------------------------------------
 	{Code: CodeUnknownOption, Kind: KindWarning, Meaning: "custom.pythonRequirements holds a key that is not an option; it is ignored.",
 		Fix: "Remove the key or fix its spelling (the message suggests the closest option)."},
+	{Code: CodeOptionsBlockMisspelt, Kind: KindWarning, Meaning: "The custom block has a key that looks like a misspelling of pythonRequirements (pythonRequirments, python_requirements, ...); serverless-pyreqs does not read it, so its options are not applied.",
+		Fix: "Rename the key to pythonRequirements (with this spelling and case), or merge it into the existing block."},
 	{Code: CodeDockerOptionIgnored, Kind: KindWarning, Meaning: "A docker option is set while dockerizePip is off; it has no effect.",
 		Fix: "Set dockerizePip: true, or remove the docker options."},
 	{Code: CodeCacheDirDeprecated, Kind: KindWarning, Meaning: "pipCmdExtraArgs holds --cache-dir, which conflicts with the download cache.",
@@ -280,6 +287,8 @@ var entries = []Entry{
 		Fix: "Pin a version that has a wheel for the target, set dockerizePip: true, or set dockerizePip: when-needed (Docker only for such sets)."},
 	{Code: CodeBinaryWrongPlatform, Meaning: "A native file in the requirements cannot load on the function's target (another CPU architecture, a macOS or Windows binary).",
 		Fix: "Install for the target (the default when host and target differ), pin a version with a wheel for the target, or set dockerizePip: true."},
+	{Code: CodeVendorWrongPlatform, Kind: KindWarning, Meaning: "A vendor folder holds native files that cannot load on the function's target; the plugin copies vendor folders as they are.",
+		Fix: "Replace them with builds for the function's platform (Linux, the function's architecture)."},
 	// --- OS packages ---------------------------------------------------------------------------
 	{Code: CodeOSPackagesInvalid, Meaning: "apt-requirements.txt holds a line that is not an OS package name.",
 		Fix: "Write one package name per line (comments start with #)."},

@@ -103,18 +103,12 @@ func Config(key, format string, args ...any) *Error {
 	return AtKey(CodeConfigInvalid, key, format, args...)
 }
 
-// New returns a user error with a code, message and hint.
-//
-// Deprecated: use Errorf, AtKey or AtFile with a catalog code (and WithFix for a specific fix).
-// Kept while callers in pipeline, install, container and config are converted.
-func New(code Code, message, hint string) *Error {
-	return &Error{Code: code, Message: message, Hint: hint}
-}
-
 // ConfigPath turns an option name into its full path in serverless.yml.
 func ConfigPath(key string) string {
-	for _, p := range []string{"functions.", "provider.", "package.", "custom.", "layers."} {
-		if strings.HasPrefix(key, p) {
+	// A bare "layers" is our option custom.pythonRequirements.layers, not the service's top-level
+	// layers block.
+	for _, p := range []string{"functions.", "provider.", "package.", "custom."} {
+		if strings.HasPrefix(key, p) || key == strings.TrimSuffix(p, ".") {
 			return key
 		}
 	}

@@ -44,6 +44,6 @@ func (w *Warning) Fix() string {
 	return ""
 }
 
-// String is the warning as one line of text: "key: file: message" (without the fix), as the
-// string warnings of callers not yet converted to *Warning read.
+// String is the warning as text: "key: file: message" (without the fix), as the shim renders
+// its first line.
 func (w *Warning) String() string { return w.Where() + w.Message }

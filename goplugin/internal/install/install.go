@@ -4,13 +4,11 @@ package install
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/proc"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 )
 
 // Interpreter describes the Python that pip runs under.
@@ -49,32 +47,23 @@ func Probe(ctx context.Context, r proc.Runner, bin string, env []string) (*Inter
 	if err != nil {
 		var nf *proc.NotFoundError
 		if errors.As(err, &nf) {
-			return nil, &diag.Error{
-				Code: "PYTHON_REQUIREMENTS_PYTHON_NOT_FOUND", Key: diag.ConfigPath("pythonBin"),
-				Message: fmt.Sprintf("the Python interpreter %q was not found", bin),
-				Hint: "Install that Python version, or set custom.pythonRequirements.pythonBin to an interpreter that exists " +
-					"(for example python3 or /usr/bin/python3.12), or set dockerizePip: true to build inside a container.",
-			}
+			return nil, diag.AtKey(diag.CodePythonNotFound, "pythonBin", "the Python interpreter %q was not found", bin).
+				WithFix("Install that Python version, or set %s to an interpreter that exists "+
+					"(for example python3 or /usr/bin/python3.12), or set dockerizePip: true to build inside a container.", diag.ConfigPath("pythonBin"))
 		}
 		var ee *proc.ExitError
 		if errors.As(err, &ee) {
-			return nil, &diag.Error{
-				Code: "PYTHON_REQUIREMENTS_PYTHON_NOT_FOUND", Key: diag.ConfigPath("pythonBin"),
-				Message: fmt.Sprintf("%q does not run as a Python 3 interpreter (exit code %d)", bin, ee.Result.ExitCode),
-				Hint:    "Set custom.pythonRequirements.pythonBin to a Python 3 interpreter.",
-				Output:  redact.String(proc.Tail(ee.Result.Output, 10)),
-			}
+			return nil, diag.AtKey(diag.CodePythonNotFound, "pythonBin", "%q does not run as a Python 3 interpreter (exit code %d)", bin, ee.Result.ExitCode).
+				WithFix("Set %s to a Python 3 interpreter.", diag.ConfigPath("pythonBin")).
+				WithOutput(proc.Tail(ee.Result.Output, 10))
 		}
 		return nil, err
 	}
 	f := strings.Fields(strings.TrimSpace(string(res.Stdout)))
 	if len(f) != 5 {
-		return nil, &diag.Error{
-			Code: "PYTHON_REQUIREMENTS_PYTHON_NOT_FOUND", Key: diag.ConfigPath("pythonBin"),
-			Message: fmt.Sprintf("%q did not answer like a Python 3 interpreter", bin),
-			Hint:    "Set custom.pythonRequirements.pythonBin to a Python 3 interpreter.",
-			Output:  redact.String(proc.Tail(res.Output, 10)),
-		}
+		return nil, diag.AtKey(diag.CodePythonNotFound, "pythonBin", "%q did not answer like a Python 3 interpreter", bin).
+			WithFix("Set %s to a Python 3 interpreter.", diag.ConfigPath("pythonBin")).
+			WithOutput(proc.Tail(res.Output, 10))
 	}
 	it := &Interpreter{Bin: bin, Version: f[0], Impl: f[1], Machine: f[2], Platform: f[3]}
 	if f[4] != "-" {
@@ -186,18 +175,15 @@ func UvEnv(env []string) []string {
 	return out
 }
 
-// Run installs. A failure is a *diag.Error carrying the redacted tail of the installer's output.
+// Run installs. A failure is a *diag.Error carrying the tail of the installer's output (the
+// emitter redacts it).
 func Run(ctx context.Context, r proc.Runner, s Spec) error {
 	if s.Installer != "uv" && s.Python.PipVersion == "" {
-		return &diag.Error{
-			Code: "PYTHON_REQUIREMENTS_PIP_NOT_FOUND", Key: diag.ConfigPath("pythonBin"),
-			Message: fmt.Sprintf("the interpreter %q (Python %s) has no pip", s.Python.Bin, s.Python.Version),
-			Hint: fmt.Sprintf("Install pip for it (%s -m ensurepip --upgrade), set custom.pythonRequirements.pythonBin to an "+
-				"interpreter with pip, or use installer: uv.", s.Python.Bin),
-		}
+		return diag.AtKey(diag.CodePipNotFound, "pythonBin", "the interpreter %q (Python %s) has no pip", s.Python.Bin, s.Python.Version).
+			WithFix("Install pip for it (%s -m ensurepip --upgrade), set %s to an interpreter with pip, or use installer: uv.",
+				s.Python.Bin, diag.ConfigPath("pythonBin"))
 	}
 	name, args := s.Args()
-	secrets := redact.EnvSecrets(s.Env)
 	env := s.Env
 	if s.Installer == "uv" {
 		env = UvEnv(env)
@@ -212,23 +198,18 @@ func Run(ctx context.Context, r proc.Runner, s Spec) error {
 	var nf *proc.NotFoundError
 	if errors.As(err, &nf) {
 		if name == "uv" {
-			return &diag.Error{Code: "PYTHON_REQUIREMENTS_UV_NOT_FOUND", Key: diag.ConfigPath("installer"),
-				Message: "uv was not found on PATH",
-				Hint:    "Install uv (pip install uv, or see https://docs.astral.sh/uv/), or remove installer: uv to use pip."}
+			return diag.AtKey(diag.CodeUvNotFound, "installer", "uv was not found on PATH").
+				WithFix("Install uv (pip install uv, or see https://docs.astral.sh/uv/), or remove installer: uv to use pip.")
 		}
-		return &diag.Error{Code: "PYTHON_REQUIREMENTS_PYTHON_NOT_FOUND", Key: diag.ConfigPath("pythonBin"),
-			Message: fmt.Sprintf("the Python interpreter %q was not found", name),
-			Hint:    "Set custom.pythonRequirements.pythonBin to an interpreter that exists."}
+		return diag.AtKey(diag.CodePythonNotFound, "pythonBin", "the Python interpreter %q was not found", name).
+			WithFix("Set %s to an interpreter that exists.", diag.ConfigPath("pythonBin"))
 	}
 	tool := "pip"
 	if name == "uv" {
 		tool = "uv pip"
 	}
-	return &diag.Error{
-		Code:    "PYTHON_REQUIREMENTS_INSTALL_FAILED",
-		Message: fmt.Sprintf("%s failed to install the requirements in %s (exit code %d)", tool, s.Requirements, res.ExitCode),
-		Hint: "Check the package names and versions in your requirements file and the index settings " +
-			"(pipCmdExtraArgs, PIP_INDEX_URL). Run with --verbose to see the installer's full output.",
-		Output: redact.String(proc.Tail(res.Output, 25), secrets...),
-	}
+	return diag.Errorf(diag.CodeInstallFailed, "%s failed to install the requirements in %s (exit code %d)", tool, s.Requirements, res.ExitCode).
+		WithFix("Check the package names and versions in your requirements file and the index settings " +
+			"(pipCmdExtraArgs, PIP_INDEX_URL). Run with --verbose to see the installer's full output.").
+		WithOutput(proc.Tail(res.Output, 25))
 }

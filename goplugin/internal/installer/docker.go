@@ -17,7 +17,6 @@ import (
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/container"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/install"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 )
 
 // docker installs in a container of the Docker engine (dockerizePip): the image (dockerImage,
@@ -64,9 +63,7 @@ func (d *docker) Prepare(context.Context, []Set) error {
 		}
 		data, err := os.ReadFile(f)
 		if err != nil {
-			return &diag.Error{Code: "PYREQS_DOCKERFILE_NOT_FOUND", Key: diag.ConfigPath("dockerFile"),
-				Message: fmt.Sprintf("the Dockerfile %s cannot be read: %v", ws.Rel(f), unwrapPathError(err)),
-				Hint:    "Fix custom.pythonRequirements.dockerFile: it is a path relative to the service folder."}
+			return diag.AtKey(diag.CodeDockerfileNotFound, "dockerFile", "the Dockerfile %s cannot be read: %v", ws.Rel(f), unwrapPathError(err))
 		}
 		h := sha256.New()
 		h.Write(data)
@@ -199,8 +196,7 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 		}
 	}
 	name, args := spec.Args()
-	secrets := redact.EnvSecrets(d.env.Environ)
-	ev.Verbose("Running in a container of " + image + ": " + redact.String(name+" "+strings.Join(args, " "), secrets...))
+	ev.Verbose("Running in a container of " + image + ": " + name + " " + strings.Join(args, " "))
 	reqs, err := os.ReadFile(s.Requirements)
 	if err != nil {
 		return err
@@ -219,7 +215,7 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 		Strip:         o.Slim && o.Strip,
 		Target:        destDir,
 		ExtraFiles:    o.DockerExtraFiles,
-		OnLine:        func(l string) { ev.Debug(redact.String(l, secrets...)) },
+		OnLine:        ev.Debug,
 	}
 	if d.env.GOOS == "linux" && !o.DockerRootless {
 		job.Owner = &container.Owner{UID: os.Getuid(), GID: os.Getgid()}
@@ -232,17 +228,17 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 	res, err := eng.Install(ctx, job)
 	var x *container.ExitError
 	if errors.As(err, &x) {
-		if oe := osPackagesError(s, x, secrets); oe != nil {
+		if oe := osPackagesError(s, x); oe != nil {
 			return oe
 		}
-		return d.exitError(s, x, secrets)
+		return d.exitError(s, x)
 	}
 	if err != nil {
 		return err
 	}
 	if len(res.StripFailed) > 0 {
-		ev.Warning("strip could not process some shared libraries; they are kept unstripped:\n" +
-			redact.String(strings.Join(res.StripFailed, "\n"), secrets...))
+		ev.Warn(diag.WarnAtKey(diag.CodeStripIncomplete, "strip", "strip could not process some shared libraries; they are kept unstripped:\n%s",
+			strings.Join(res.StripFailed, "\n")))
 	}
 	return d.reportLibraries(s, destDir)
 }

@@ -9,48 +9,43 @@ import (
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/container"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 )
 
 // exitError explains a failed step of the container.
-func (d *docker) exitError(s Set, x *container.ExitError, secrets []string) error {
+func (d *docker) exitError(s Set, x *container.ExitError) error {
 	o := d.env.Options
-	out := redact.String(x.Output, secrets...)
+	out := x.Output
 	where := "the image " + x.Image
 	if x.Platform != "" {
 		where += " (" + x.Platform + ")"
 	}
 	switch {
 	case x.Step == "strip":
-		return &diag.Error{Code: "PYREQS_STRIP_NOT_FOUND", Key: diag.ConfigPath("strip"),
-			Message: "slim is on but " + where + " has no strip program",
-			Hint:    "Use an image with binutils (the SAM build images have it; with dockerFile: install binutils), or set custom.pythonRequirements.strip: false.",
-			Output:  out}
+		return diag.AtKey(diag.CodeStripNotFound, "strip", "slim is on but %s has no strip program", where).
+			WithFix("Use an image with binutils (the SAM build images have it; with dockerFile: install binutils), or set %s: false.", diag.ConfigPath("strip")).
+			WithOutput(out)
 	case x.Code == 127 || x.Code == 126:
 		key, bin := "pythonBin", d.python(s)
 		if o.Installer == config.InstallerUv {
 			key, bin = "installer", "uv"
 		}
-		return &diag.Error{Code: "PYTHON_REQUIREMENTS_COMMAND_NOT_FOUND", Key: diag.ConfigPath(key),
-			Message: fmt.Sprintf("%s was not found in %s", bin, where),
-			Hint: fmt.Sprintf("Set custom.pythonRequirements.pythonBin to the interpreter the image has (e.g. python3), "+
-				"or use an image that provides %s.", bin),
-			Output: out}
+		return diag.AtKey(diag.CodeCommandNotFound, key, "%s was not found in %s", bin, where).
+			WithFix("Set %s to the interpreter the image has (e.g. python3), or use an image that provides %s.", diag.ConfigPath("pythonBin"), bin).
+			WithOutput(out)
 	case x.Code == 143 || x.Code == 137:
-		return &diag.Error{Code: "PYTHON_REQUIREMENTS_DOCKER_COMMAND_FAILED", Key: diag.ConfigPath("dockerizePip"),
-			Message: fmt.Sprintf("the install container (%s) was stopped (exit code %d)", where, x.Code),
-			Hint:    "Something stopped the container (docker stop, the OOM killer): check the engine's memory limits.", Output: out}
+		return diag.AtKey(diag.CodeDockerCommandFailed, "dockerizePip", "the install container (%s) was stopped (exit code %d)", where, x.Code).
+			WithFix("Something stopped the container (docker stop, the OOM killer): check the engine's memory limits.").
+			WithOutput(out)
 	}
 	tool := "pip"
 	if o.Installer == config.InstallerUv {
 		tool = "uv pip"
 	}
-	return &diag.Error{Code: "PYTHON_REQUIREMENTS_DOCKER_COMMAND_FAILED",
-		Message: fmt.Sprintf("%s failed inside the container (%s, exit code %d) installing %s", tool, where, x.Code, d.env.Workspace.Rel(s.Requirements)),
-		Hint: "Check the package names and versions in your requirements file and the index settings (pipCmdExtraArgs, dockerEnv); " +
+	return diag.Errorf(diag.CodeDockerCommandFailed, "%s failed inside the container (%s, exit code %d) installing %s", tool, where, x.Code, d.env.Workspace.Rel(s.Requirements)).
+		WithFix("Check the package names and versions in your requirements file and the index settings (pipCmdExtraArgs, dockerEnv); " +
 			"inside the container the index must be reachable from the container's network (dockerRunCmdExtraArgs: ['--network', 'host']). " +
-			"Run with --verbose to see pip's full output.",
-		Output: out}
+			"Run with --verbose to see pip's full output.").
+		WithOutput(out)
 }
 
 // sshFiles resolves dockerSsh: the private key (dockerPrivateKey, default ~/.ssh/id_rsa),
@@ -69,9 +64,7 @@ func (d *docker) sshFiles() (*container.SSH, error) {
 		key = filepath.Join(d.env.Workspace.Dir, key)
 	}
 	if fi, err := os.Stat(key); err != nil || fi.IsDir() {
-		return nil, &diag.Error{Code: "PYREQS_DOCKER_SSH", Key: diag.ConfigPath("dockerPrivateKey"),
-			Message: fmt.Sprintf("dockerSsh is on but the private key %s does not exist", key),
-			Hint:    "Set custom.pythonRequirements.dockerPrivateKey to your key (e.g. ~/.ssh/id_ed25519), or turn dockerSsh off."}
+		return nil, diag.AtKey(diag.CodeDockerSSH, "dockerPrivateKey", "dockerSsh is on but the private key %s does not exist", key)
 	}
 	s := &container.SSH{Key: key, AgentSock: d.env.getenv("SSH_AUTH_SOCK")}
 	if kh := filepath.Join(home, ".ssh", "known_hosts"); exists(kh) {

@@ -14,7 +14,6 @@ import (
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/container"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/ospkg"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 )
 
 // osLibsDir is the folder of TaskDir (and so of the installed set) where the container leaves
@@ -30,7 +29,7 @@ const exitOSPackages = 202
 
 // osPackagesError is the error of a container that could not install s's OS packages (nil for
 // another failure).
-func osPackagesError(s Set, x *container.ExitError, secrets []string) error {
+func osPackagesError(s Set, x *container.ExitError) error {
 	if len(s.OSPackages) == 0 || x.Code != exitOSPackages {
 		return nil
 	}
@@ -38,7 +37,7 @@ func osPackagesError(s Set, x *container.ExitError, secrets []string) error {
 		"installing the OS packages %s in the image %s failed", strings.Join(s.OSPackages, ", "), x.Image).
 		WithFix("Check the names against the image's distribution (apt-cache policy NAME, or dnf info NAME, in the image); " +
 			"the Amazon Linux build images (SAM) use dnf/yum package names such as postgresql-libs, Debian images names such as libpq5.").
-		WithOutput(redact.String(x.Output, secrets...))
+		WithOutput(x.Output)
 }
 
 // withOSPackages wraps the install command of a set with OS packages: install them as the

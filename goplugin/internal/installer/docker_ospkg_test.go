@@ -83,12 +83,12 @@ func TestWithOSPackages(t *testing.T) {
 
 func TestOSPackagesError(t *testing.T) {
 	s := Set{OSPackages: []string{"libnope"}, OSPackagesFile: "apt-requirements.txt"}
-	err := osPackagesError(s, &container.ExitError{Code: exitOSPackages, Image: "img", Output: "E: Unable to locate package libnope"}, nil)
+	err := osPackagesError(s, &container.ExitError{Code: exitOSPackages, Image: "img", Output: "E: Unable to locate package libnope"})
 	d, ok := diag.As(err)
 	if !ok || d.File != "apt-requirements.txt" || !strings.Contains(d.Message, "libnope") || !strings.Contains(d.Output, "Unable to locate") {
 		t.Fatalf("err = %#v", err)
 	}
-	if osPackagesError(s, &container.ExitError{Code: 1}, nil) != nil || osPackagesError(Set{}, &container.ExitError{Code: exitOSPackages}, nil) != nil {
+	if osPackagesError(s, &container.ExitError{Code: 1}) != nil || osPackagesError(Set{}, &container.ExitError{Code: exitOSPackages}) != nil {
 		t.Error("another failure is reported as the OS packages'")
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/install"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 )
 
 // host installs with pip or uv (installer option) on this machine, under pythonBin.
@@ -35,9 +35,9 @@ func (h *host) Prepare(ctx context.Context, sets []Set) error {
 	h.env.Events.Verbose(fmt.Sprintf("Using %s (Python %s, %s, pip %s)", py.Bin, py.Version, py.Machine, py.PipVersion))
 	for _, s := range sets {
 		if rt := s.Runtime; o.Installer != config.InstallerUv && strings.HasPrefix(rt, "python") && strings.TrimPrefix(rt, "python") != py.MajorMinor() {
-			h.env.Events.Warning(fmt.Sprintf("The runtime is %s but %s is Python %s: compiled packages may not load on Lambda. "+
-				"Set custom.pythonRequirements.pythonBin to a Python %s interpreter, or use dockerizePip.",
-				rt, py.Bin, py.Version, strings.TrimPrefix(rt, "python")))
+			h.env.Events.Warn(diag.WarnAtKey(diag.CodePythonVersionDiffers, "pythonBin",
+				"The runtime is %s but %s is Python %s: compiled packages may not load on Lambda.", rt, py.Bin, py.Version).
+				WithFix("Set %s to a Python %s interpreter, or use dockerizePip.", diag.ConfigPath("pythonBin"), strings.TrimPrefix(rt, "python")))
 			break
 		}
 	}
@@ -56,14 +56,13 @@ func (h *host) KeyMaterial(Set) KeyMaterial {
 // Install runs pip (or uv pip) install --target destDir.
 func (h *host) Install(ctx context.Context, s Set, destDir string) error {
 	o := h.env.Options
-	secrets := redact.EnvSecrets(h.env.Environ)
 	spec := install.Spec{
 		Installer: o.Installer, Python: h.py, Requirements: s.Requirements, Target: destDir,
 		ExtraArgs: o.PipCmdExtraArgs, DownloadCache: s.DownloadCache, Env: h.env.Environ, Dir: h.env.Workspace.Dir,
 		TargetRuntime: s.Runtime, TargetArch: s.Arch,
-		OnLine: func(l string) { h.env.Events.Debug(redact.String(l, secrets...)) },
+		OnLine: h.env.Events.Debug,
 	}
 	name, args := spec.Args()
-	h.env.Events.Verbose("Running: " + redact.String(name+" "+strings.Join(args, " "), secrets...))
+	h.env.Events.Verbose("Running: " + name + " " + strings.Join(args, " "))
 	return install.Run(ctx, h.env.Runner, spec)
 }

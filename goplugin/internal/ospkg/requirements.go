@@ -63,8 +63,7 @@ func Parse(display string, r io.Reader) ([]string, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, diag.New("PYREQS_OS_PACKAGES_INVALID",
-			fmt.Sprintf("cannot read %s: %v", display, err), "")
+		return nil, diag.AtFile(diag.CodeOSPackagesInvalid, display, "cannot be read: %v", err)
 	}
 	return out, nil
 }
@@ -80,8 +79,7 @@ func invalidName(display string, line int, name string) error {
 	case strings.Contains(name, ":"):
 		hint = "Architecture qualifiers are not supported; write the package name alone (the build container has the function's architecture)."
 	}
-	return diag.New("PYREQS_OS_PACKAGES_INVALID",
-		fmt.Sprintf("%s:%d: %q is not a valid package name", display, line, name), hint)
+	return diag.AtFile(diag.CodeOSPackagesInvalid, display, "line %d: %q is not a valid package name", line, name).WithFix("%s", hint)
 }
 
 // Read parses the file at path; display names it in errors (e.g. the path relative to the
@@ -92,7 +90,7 @@ func Read(path, display string) (pkgs []string, found bool, err error) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, true, diag.New("PYREQS_OS_PACKAGES_INVALID", fmt.Sprintf("cannot read %s: %v", display, err), "")
+		return nil, true, diag.AtFile(diag.CodeOSPackagesInvalid, display, "cannot be read: %v", err)
 	}
 	pkgs, err = Parse(display, bytes.NewReader(data))
 	return pkgs, true, err
@@ -104,8 +102,7 @@ func NeedsDocker(display string, pkgs []string) error {
 	if len(pkgs) > 5 {
 		list = strings.Join(pkgs[:5], ", ") + fmt.Sprintf(" and %d more", len(pkgs)-5)
 	}
-	return diag.New("PYREQS_OS_PACKAGES_NEED_DOCKER",
-		fmt.Sprintf("%s lists OS packages (%s), which can only be installed in a Docker build", display, list),
-		"Set custom.pythonRequirements.dockerizePip: true (the packages are installed in the build image and "+
-			"the libraries your Python packages load are copied into the artifact's lib/), or remove "+display+".")
+	return diag.AtFile(diag.CodeOSPackagesNeedDock, display, "lists OS packages (%s), which can only be installed in a Docker build", list).
+		WithFix("Set %s: true (the packages are installed in the build image and "+
+			"the libraries your Python packages load are copied into the artifact's lib/), or remove %s.", diag.ConfigPath("dockerizePip"), display)
 }

@@ -36,8 +36,8 @@ func TestParse(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	tests := []struct{ in, msg, hint string }{
-		{"libpq5\nlibpq5=15.4-0\n", `apt-requirements.txt:2: "libpq5=15.4-0" is not a valid package name`, "Versions cannot be pinned"},
-		{"--allow-unauthenticated\n", `apt-requirements.txt:1: "--allow-unauthenticated"`, "Options cannot be given"},
+		{"libpq5\nlibpq5=15.4-0\n", `line 2: "libpq5=15.4-0" is not a valid package name`, "Versions cannot be pinned"},
+		{"--allow-unauthenticated\n", `line 1: "--allow-unauthenticated"`, "Options cannot be given"},
 		{"libc6:arm64\n", `"libc6:arm64"`, "Architecture qualifiers"},
 		{"libfoo;rm -rf /\n", `"libfoo;rm"`, "one OS package name per line"},
 		{"$(reboot)\n", `"$(reboot)"`, "letters, digits and + - . _"},
@@ -50,8 +50,8 @@ func TestParseErrors(t *testing.T) {
 		if !ok {
 			t.Fatalf("%q: want a user error, got %v", tt.in, err)
 		}
-		if d.Code != "PYREQS_OS_PACKAGES_INVALID" || !strings.Contains(d.Message, tt.msg) || !strings.Contains(d.Hint, tt.hint) {
-			t.Errorf("%q: got %s / %s / %s", tt.in, d.Code, d.Message, d.Hint)
+		if d.Code != diag.CodeOSPackagesInvalid || d.File != "apt-requirements.txt" || !strings.Contains(d.Message, tt.msg) || !strings.Contains(d.Fix(), tt.hint) {
+			t.Errorf("%q: got %s / %s / %s / %s", tt.in, d.Code, d.File, d.Message, d.Fix())
 		}
 	}
 }
@@ -73,7 +73,7 @@ func TestRead(t *testing.T) {
 	if err := os.WriteFile(p, []byte("bad name!\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, found, err = Read(p, "api/apt-requirements.txt"); !found || err == nil || !strings.Contains(err.Error(), "api/apt-requirements.txt:1") {
+	if _, found, err = Read(p, "api/apt-requirements.txt"); !found || err == nil || !strings.Contains(err.Error(), "api/apt-requirements.txt: line 1:") {
 		t.Fatalf("bad file: %v %v", found, err)
 	}
 }
@@ -81,15 +81,15 @@ func TestRead(t *testing.T) {
 func TestNeedsDocker(t *testing.T) {
 	err := NeedsDocker("apt-requirements.txt", []string{"a1", "b1", "c1", "d1", "e1", "f1", "g1"})
 	d, ok := diag.As(err)
-	if !ok || d.Code != "PYREQS_OS_PACKAGES_NEED_DOCKER" {
+	if !ok || d.Code != diag.CodeOSPackagesNeedDock || d.File != "apt-requirements.txt" {
 		t.Fatalf("got %v", err)
 	}
-	for _, want := range []string{"apt-requirements.txt lists OS packages (a1, b1, c1, d1, e1 and 2 more)", "Docker build"} {
+	for _, want := range []string{"lists OS packages (a1, b1, c1, d1, e1 and 2 more)", "Docker build"} {
 		if !strings.Contains(d.Message, want) {
 			t.Errorf("message %q lacks %q", d.Message, want)
 		}
 	}
-	if !strings.Contains(d.Hint, "dockerizePip: true") || !strings.Contains(d.Hint, "remove apt-requirements.txt") {
-		t.Errorf("hint %q", d.Hint)
+	if !strings.Contains(d.Fix(), "dockerizePip: true") || !strings.Contains(d.Fix(), "remove apt-requirements.txt") {
+		t.Errorf("fix %q", d.Fix())
 	}
 }

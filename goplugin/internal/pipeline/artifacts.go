@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -70,8 +69,9 @@ func (r *state) injectJobs() ([]*job, error) {
 			continue
 		}
 		if f.Vendor != "" {
-			r.emit.Warning(fmt.Sprintf("functions.%s.vendor is ignored because the function is not packaged individually "+
-				"(all shared functions use one artifact). Use custom.pythonRequirements.vendor, or package.individually: true.", f.Key))
+			r.emit.Warn(diag.WarnAtKey(diag.CodeVendorIgnored, "functions."+f.Key+".vendor",
+				"is ignored because the function is not packaged individually (all shared functions use one artifact).").
+				WithFix("Use %s, or package.individually: true.", diag.ConfigPath("vendor")))
 		}
 		art := r.sharedArtifact(f)
 		if art == "" {
@@ -127,9 +127,8 @@ func (r *state) recordMoved(jobs []*job) {
 }
 
 func (r *state) noArtifact(key string) error {
-	return diag.New("PYREQS_NO_ARTIFACT",
-		fmt.Sprintf("no package artifact is known for function %q, so its requirements cannot be injected", key),
-		"This happens when another plugin removes package.artifact. Run sls package again, or report the plugin combination.")
+	return diag.Errorf(diag.CodeNoArtifact, "no package artifact is known for function %q, so its requirements cannot be injected", key).
+		WithFix("This happens when another plugin removes package.artifact. Run sls package again, or report the plugin combination.")
 }
 
 // keepFrameworkExtras keeps the files the framework adds at the zip root when a module is moved up.
@@ -143,8 +142,8 @@ func (r *state) remoteArtifact(art, owner string) bool {
 	if !strings.Contains(art, "://") {
 		return false
 	}
-	r.emit.Warning(fmt.Sprintf("%s.package.artifact is %s, a remote object: its Python requirements cannot be injected. "+
-		"Build them into that zip yourself, or set package.artifact to a local file.", owner, art))
+	r.emit.Warn(diag.WarnAtKey(diag.CodeRemoteArtifact, owner+".package.artifact", "is %s, a remote object: its Python requirements cannot be injected.", art).
+		WithFix("Build them into that zip yourself, or set package.artifact to a local file."))
 	return true
 }
 

@@ -1,13 +1,12 @@
 package pipeline
 
 import (
-	"encoding/json"
-	"fmt"
 	"os"
 	"path"
 	"sort"
 	"strings"
 
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/protocol"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/source"
@@ -38,9 +37,8 @@ func functions(req *protocol.Request) ([]*fn, error) {
 	sort.Strings(keys)
 	if req.Options.Function != "" {
 		if _, ok := svc.Functions[req.Options.Function]; !ok {
-			return nil, diag.New("PYREQS_FUNCTION_NOT_FOUND",
-				fmt.Sprintf("function %q is not defined in this service", req.Options.Function),
-				"Check the name given to --function against the keys under functions: in serverless.yml.")
+			return nil, diag.Errorf(diag.CodeFunctionNotFound, "function %q is not defined in this service", req.Options.Function).
+				WithFix("Check the name given to --function against the keys under functions: in serverless.yml.")
 		}
 		keys = []string{req.Options.Function}
 	}
@@ -66,32 +64,18 @@ func functions(req *protocol.Request) ([]*fn, error) {
 		}
 		x.Python = isPython(x.Runtime)
 		x.Individual = serviceIndividually || (f.Package != nil && f.Package.Individually != nil && *f.Package.Individually)
-		m, err := stringField(f.Module, "functions."+k+".module")
+		fo, err := config.ParseFunction(k, f.Module, f.Vendor)
 		if err != nil {
 			return nil, err
 		}
-		x.Module, err = cleanModule(m, k)
+		x.Module, err = cleanModule(fo.Module, k)
 		if err != nil {
 			return nil, err
 		}
-		x.Vendor, err = stringField(f.Vendor, "functions."+k+".vendor")
-		if err != nil {
-			return nil, err
-		}
+		x.Vendor = fo.Vendor
 		out = append(out, x)
 	}
 	return out, nil
-}
-
-func stringField(raw json.RawMessage, key string) (string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return "", nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", &diag.Error{Code: "PYREQS_CONFIG_INVALID", Key: key, Message: "must be a string (a folder path relative to the service)"}
-	}
-	return s, nil
 }
 
 // cleanModule normalises a module path: "" and "./" mean ".", no absolute paths, no "..".
@@ -102,8 +86,7 @@ func cleanModule(m, key string) (string, error) {
 	}
 	c := path.Clean(m)
 	if path.IsAbs(c) || c == ".." || strings.HasPrefix(c, "../") {
-		return "", &diag.Error{Code: "PYREQS_CONFIG_INVALID", Key: "functions." + key + ".module",
-			Message: fmt.Sprintf("%q must be a folder inside the service (a relative path without ..)", m)}
+		return "", diag.Config("functions."+key+".module", "%q must be a folder inside the service (a relative path without ..)", m)
 	}
 	return c, nil
 }

@@ -33,7 +33,7 @@ func (l *namedLayer) key() string { return l.cfg.LayerKey() }
 
 // cfgKey is the option path of the layer, for errors.
 func (l *namedLayer) cfgKey(sub string) string {
-	k := "custom.pythonRequirements.layers." + l.cfg.Name
+	k := diag.ConfigPath("layers") + "." + l.cfg.Name
 	if sub != "" {
 		k += "." + sub
 	}
@@ -109,13 +109,14 @@ func (r *state) planLayers() ([]*namedLayer, map[string]*fnLayers, error) {
 }
 
 func unknownLayer(fnKey string, i int, name string, known []string) error {
-	fix := "Define it under custom.pythonRequirements.layers (with its path), or remove it from the list."
+	opt := diag.ConfigPath("layers")
+	fix := fmt.Sprintf("Define it under %s (with its path), or remove it from the list.", opt)
 	if len(known) > 0 {
-		fix = fmt.Sprintf("Use one of the layers defined under custom.pythonRequirements.layers (%s), or define %s there.",
-			strings.Join(known, ", "), name)
+		fix = fmt.Sprintf("Use one of the layers defined under %s (%s), or define %s there.",
+			opt, strings.Join(known, ", "), name)
 	}
 	return diag.AtKey(diag.CodeLayerUnknown, fmt.Sprintf("functions.%s.requirementsLayers[%d]", fnKey, i),
-		"names the layer %q, which custom.pythonRequirements.layers does not define", name).WithFix("%s", fix)
+		"names the layer %q, which %s does not define", name, opt).WithFix("%s", fix)
 }
 
 // functionLayerList is the function's layers after attaching its named layers: its own layers,

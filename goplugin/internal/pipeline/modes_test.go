@@ -166,7 +166,7 @@ func TestZipModeWritesAndCleansUp(t *testing.T) {
 	}
 	delete(s.custom, "zip")
 	_, log, err := runPhase(t, s, protocol.PhaseBefore, fp)
-	if err != nil || !strings.Contains(log, ".requirements.zip is left from an earlier packaging with zip: true") {
+	if err != nil || !strings.Contains(log, `"code":"PYREQS_STALE_REQUIREMENTS_ZIP","file":".requirements.zip"`) {
 		t.Errorf("no stale .requirements.zip warning (err %v): %s", err, log)
 	}
 }

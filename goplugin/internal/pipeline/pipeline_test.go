@@ -312,8 +312,15 @@ func TestErrorsNameTheKey(t *testing.T) {
 	t.Run("pip failure is redacted and leaves nothing", func(t *testing.T) {
 		s := newSvc(t)
 		_, _, err := runPhase(t, s, protocol.PhaseBefore, &fakePython{failWith: "No matching distribution found for nopenope"})
-		if err == nil || !strings.Contains(err.Error(), "nopenope") || strings.Contains(err.Error(), "topsecret") {
+		d, ok := diag.As(err)
+		if !ok || !strings.Contains(d.Output, "nopenope") {
 			t.Fatalf("err = %v", err)
+		}
+		// The emitter is the one redaction point: the error event the user sees has no password.
+		var out bytes.Buffer
+		protocol.NewEmitter(&out).Fail(d)
+		if !strings.Contains(out.String(), "nopenope") || strings.Contains(out.String(), "topsecret") {
+			t.Fatalf("error event = %s", out.String())
 		}
 		des, _ := os.ReadDir(s.cache)
 		for _, de := range des {
@@ -333,6 +340,17 @@ func TestErrorsNameTheKey(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+	for _, module := range []string{`42`, `"true"`, `["a"]`} {
+		t.Run("module "+module, func(t *testing.T) {
+			s := newSvc(t)
+			s.functions["hello"].Module = json.RawMessage(module)
+			_, _, err := runPhase(t, s, protocol.PhaseBefore, &fakePython{})
+			d, ok := diag.As(err)
+			if !ok || d.Code != diag.CodeConfigInvalid || d.Key != "functions.hello.module" || !strings.Contains(d.Fix(), "module: ./hello") {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
 	t.Run("unwritable cache", func(t *testing.T) {
 		// root ignores permission bits, so make the cache path unwritable by putting it below a file.
 		s := newSvc(t)
@@ -344,6 +362,27 @@ func TestErrorsNameTheKey(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// TestConfigWarnings: the config step warns about unknown options and a misspelt block name,
+// with their codes (the shim shows each once per run).
+func TestConfigWarnings(t *testing.T) {
+	s := newSvc(t)
+	s.custom["slimm"] = true
+	req := s.request(protocol.PhaseBefore)
+	req.Service.Custom["pythonRequirments"] = json.RawMessage(`null`)
+	var out bytes.Buffer
+	if _, err := Run(context.Background(), req, Deps{Emit: protocol.NewEmitter(&out), Runner: &fakePython{}, GOOS: "linux", Environ: []string{"HOME=" + s.dir}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"code":"PYREQS_OPTIONS_BLOCK_MISSPELT","fix":"Merge its keys into custom.pythonRequirements and remove it.","key":"custom.pythonRequirments"`,
+		`"code":"PYREQS_UNKNOWN_OPTION","fix":"Did you mean slim? Rename the key, or remove it.","key":"custom.pythonRequirements.slimm"`,
+	} {
+		if strings.Count(out.String(), want) != 1 {
+			t.Errorf("want one warning %s in:\n%s", want, out.String())
+		}
+	}
 }
 
 func TestDisabledAndNonPython(t *testing.T) {

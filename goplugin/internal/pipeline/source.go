@@ -35,11 +35,7 @@ func (r *state) prepareUnits(ctx context.Context, us []*unit) error {
 		}
 		file := filepath.Join(dir, filepath.FromSlash(opts.FileName))
 		if opts.FileNameSet && !exists(file) && (src == nil || src.Kind == source.PEP621) {
-			return &diag.Error{
-				Code: "PYREQS_REQUIREMENTS_NOT_FOUND", Key: diag.ConfigPath("fileName"),
-				Message: fmt.Sprintf("the requirements file %s does not exist", r.rel(file)),
-				Hint:    "Create it, or fix custom.pythonRequirements.fileName (it is relative to the service folder, or to each function's module folder).",
-			}
+			return diag.AtKey(diag.CodeRequirementsNotFound, "fileName", "the requirements file %s does not exist", r.rel(file))
 		}
 		if src == nil {
 			r.emit.Verbose(fmt.Sprintf("No %s in %s: no requirements to install", r.opts.FileName, r.rel(dir)))
@@ -108,7 +104,7 @@ func (r *state) reportSource(u *unit, s *source.Source) {
 	msg := fmt.Sprintf("Python requirements of %s come from %s (%s); ignoring %s.",
 		where, r.rel(s.File), s.Kind, strings.Join(ignored, ", "))
 	if opt := s.Kind.Option(); opt != "" {
-		msg += fmt.Sprintf(" Set custom.pythonRequirements.%s: false to use %s instead.", opt, r.rel(s.Ignored[0].File))
+		msg += fmt.Sprintf(" Set %s: false to use %s instead.", diag.ConfigPath(opt), r.rel(s.Ignored[0].File))
 	} else if s.Ignored[0].Kind == source.PEP621 {
 		msg += " The [project].dependencies of pyproject.toml are read only when there is no requirements file."
 	}
@@ -128,8 +124,7 @@ func (r *state) mustExistDir(dir string, u *unit) error {
 		if len(u.Funcs) > 0 {
 			key = "functions." + u.Funcs[0].Key + ".module"
 		}
-		return &diag.Error{Code: "PYREQS_MODULE_NOT_FOUND", Key: key,
-			Message: fmt.Sprintf("the module folder %s does not exist", r.rel(dir))}
+		return diag.AtKey(diag.CodeModuleNotFound, key, "the module folder %s does not exist", r.rel(dir))
 	}
 	return nil
 }

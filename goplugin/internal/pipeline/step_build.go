@@ -130,7 +130,7 @@ func (r *state) postInstall(ctx context.Context, o *config.Options, dir string) 
 				return err
 			}
 			if failed != "" {
-				r.emit.Warning("strip could not process some shared libraries; they are kept unstripped:\n" + failed)
+				r.emit.Warn(diag.WarnAtKey(diag.CodeStripIncomplete, "strip", "strip could not process some shared libraries; they are kept unstripped:\n%s", failed))
 			}
 			r.emit.Verbose(fmt.Sprintf("Stripped %d shared libraries", len(libs)))
 		} else {
@@ -204,7 +204,6 @@ func slimPatternError(o *config.Options, err error) error {
 	if i := pe.Index - (len(o.SlimPatternList) - len(o.SlimPatterns)); i >= 0 {
 		key = fmt.Sprintf("slimPatterns[%d]", i)
 	}
-	return &diag.Error{Code: "PYREQS_CONFIG_INVALID", Key: diag.ConfigPath(key),
-		Message: fmt.Sprintf("is not a valid glob pattern %q: %v", pe.Pattern, pe.Err),
-		Hint:    "Fix the pattern: '*' matches within a folder, '**' any number of folders, [abc] one character of a set, {a,b} alternatives."}
+	return diag.Config(key, "is not a valid glob pattern %q: %v", pe.Pattern, pe.Err).
+		WithFix("Fix the pattern: '*' matches within a folder, '**' any number of folders, [abc] one character of a set, {a,b} alternatives.")
 }

@@ -29,7 +29,7 @@ func (resolveCacheRoot) Run(_ context.Context, s *state) error {
 	}
 	root, err := cache.DefaultRoot(s.d.GOOS, s.d.getenv)
 	if err != nil {
-		return &diag.Error{Code: "PYREQS_CACHE_LOCATION", Key: diag.ConfigPath("cacheLocation"), Message: err.Error()}
+		return diag.AtKey(diag.CodeCacheLocation, "cacheLocation", "%s", err.Error())
 	}
 	s.cacheRoot = root
 	return nil

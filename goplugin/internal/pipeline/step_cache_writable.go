@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/cache"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
@@ -26,11 +25,7 @@ func (checkCacheWritable) Run(_ context.Context, s *state) error {
 
 func (r *state) checkCacheWritable() error {
 	if err := cache.CheckWritable(r.cacheRoot); err != nil {
-		return &diag.Error{
-			Code: "PYREQS_CACHE_NOT_WRITABLE", Key: diag.ConfigPath("cacheLocation"),
-			Message: fmt.Sprintf("the cache folder %s cannot be written: %v", r.cacheRoot, unwrapPathError(err)),
-			Hint:    "Fix the folder's permissions, set custom.pythonRequirements.cacheLocation to a writable folder, or set useStaticCache: false and useDownloadCache: false.",
-		}
+		return diag.AtKey(diag.CodeCacheNotWritable, "cacheLocation", "the cache folder %s cannot be written: %v", r.cacheRoot, unwrapPathError(err))
 	}
 	return nil
 }

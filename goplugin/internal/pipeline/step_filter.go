@@ -25,9 +25,9 @@ func (filterRequirements) Run(_ context.Context, s *state) error {
 		if err != nil {
 			return err
 		}
-		kept, warns := requirements.Filter(lines, s.unitOptions(u).NoDeploy)
+		kept, warns := requirements.FilterDiag(lines, s.unitOptions(u).NoDeploy)
 		for _, w := range warns {
-			s.emit.Warning(w)
+			s.emit.Warn(w)
 		}
 		rendered := requirements.Render(kept)
 		if u.Layer == nil {

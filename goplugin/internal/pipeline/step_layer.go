@@ -12,6 +12,7 @@ import (
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/cache"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/requirements"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/workspace"
 )
@@ -34,8 +35,7 @@ func (layerZip) Run(ctx context.Context, s *state) error {
 	}
 	inputs := s.requirementInputs(".", "python/")
 	if len(inputs) == 0 {
-		s.emit.Warning("layer is set but the service has no requirements (" + s.opts.FileName +
-			" at the service root): no PythonRequirementsLambdaLayer was created.")
+		s.emit.Warn(diag.WarnAtKey(diag.CodeLayerEmpty, "layer", "is set but the service has no requirements (%s at the service root): no PythonRequirementsLambdaLayer was created.", s.opts.FileName))
 		return nil
 	}
 	dst := s.ws.LayerZip()

@@ -2,9 +2,10 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 )
 
 // warnStaleZip (zip: false) warns about a .requirements.zip left in a folder the framework
@@ -20,8 +21,8 @@ func (warnStaleZip) Run(_ context.Context, s *state) error {
 	for _, m := range s.zipModules() {
 		p := s.ws.RequirementsZip(m)
 		if _, err := os.Lstat(p); err == nil {
-			s.emit.Warning(fmt.Sprintf("%s is left from an earlier packaging with zip: true and would be packaged as it is. "+
-				"Delete it (or run sls requirements clean), or exclude it with a package pattern '!%s'.", s.rel(p), filepath.ToSlash(s.rel(p))))
+			s.emit.Warn(diag.WarnAtFile(diag.CodeStaleZip, s.rel(p), "is left from an earlier packaging with zip: true and would be packaged as it is.").
+				WithFix("Delete it (or run sls requirements clean), or exclude it with a package pattern '!%s'.", filepath.ToSlash(s.rel(p))))
 		}
 	}
 	return nil

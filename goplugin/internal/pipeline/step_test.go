@@ -26,7 +26,7 @@ func (f fakeStep) Run(context.Context, *state) error {
 }
 
 func TestRunHook(t *testing.T) {
-	userErr := diag.New("PYREQS_X", "something the user can fix", "fix it")
+	userErr := diag.Errorf(diag.CodeInternal, "something the user can fix").WithFix("fix it")
 	plain := errors.New("disk full")
 	for _, tt := range []struct {
 		name    string

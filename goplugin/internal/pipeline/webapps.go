@@ -108,7 +108,7 @@ func writeAdapter() (file, dir string, err error) {
 // what to write) with a pointer to the README section.
 func withAppFix(err error) error {
 	if d, ok := diag.As(err); ok && d.Hint == "" && d.Code == diag.CodeConfigInvalid {
-		d.Hint = "The README's \"Web apps\" section describes app: (a Python file relative to the service or module folder, optionally :name) and wsgiApplicationName."
+		d.WithFix("%s", "The README's \"Web apps\" section describes app: (a Python file relative to the service or module folder, optionally :name) and wsgiApplicationName.")
 	}
 	return err
 }

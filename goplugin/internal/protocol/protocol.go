@@ -198,13 +198,6 @@ func (e *Emitter) Warn(w *diag.Warning) {
 	e.emit(e.event("warning", "code", w.Code, "key", w.Key, "file", w.File, "message", w.Message, "fix", w.Fix()))
 }
 
-// Warning writes a warning event with a message only.
-//
-// Deprecated: use Warn with a catalog code. Kept while callers are converted.
-func (e *Emitter) Warning(msg string) {
-	e.emit(e.event("warning", "message", msg))
-}
-
 // Progress updates (done=false) or removes (done=true) a progress line.
 func (e *Emitter) Progress(id, msg string, done bool) {
 	e.emit(e.event("progress", "id", id, "message", msg, "done", done))
@@ -226,11 +219,4 @@ func (e *Emitter) Fail(d *diag.Error) {
 	}
 	e.emit(e.event("error", "code", code, "key", d.Key, "file", d.File, "message", d.Text(), "fix", fix,
 		"output", strings.TrimRight(d.Output, "\n")))
-}
-
-// Error writes an error event with a code and a message only.
-//
-// Deprecated: use Fail with a *diag.Error built from the catalog.
-func (e *Emitter) Error(code, msg string) {
-	e.emit(e.event("error", "code", code, "message", msg))
 }

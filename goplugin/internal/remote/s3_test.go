@@ -60,8 +60,6 @@ func motoServer(t *testing.T) string {
 	}
 }
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-
 func newTier(t *testing.T, endpoint, bucket string, creds bool) *S3 {
 	t.Helper()
 	if creds {

@@ -6,18 +6,6 @@ import (
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 )
 
-// Filter is FilterDiag with the warnings as text ("file: message").
-//
-// Deprecated: use FilterDiag and emit its warnings with their codes (protocol.Emitter.Warn).
-// Kept until the pipeline is converted.
-func Filter(lines []Line, noDeploy []string) (kept []Line, warnings []string) {
-	kept, ws := FilterDiag(lines, noDeploy)
-	for _, w := range ws {
-		warnings = append(warnings, w.String())
-	}
-	return kept, warnings
-}
-
 // FilterDiag prepares lines for installation into a package folder, keeping their order:
 //   - Editable lines become plain requirements (an install target cannot hold editable
 //     installs), each with the warning "Stripping -e flag from requirement <X>"

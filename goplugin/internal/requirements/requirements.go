@@ -226,15 +226,20 @@ func (r *reader) include(path, written, file string, no int) error {
 				chain = append(chain, g.path)
 			}
 			chain = append(chain, path)
-			return lineError(CodeInvalid, file, no, "-r %s: include cycle: %s", written, strings.Join(chain, " -> "))
+			return lineError(CodeInvalid, file, no, "-r %s: include cycle: %s", written, strings.Join(chain, " -> ")).
+				WithFix("Remove the line -r %s from %s (line %d), or another include of the chain: a requirements file cannot include itself, directly or through other files.",
+					written, file, no)
 		}
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		e := lineError(CodeUnreadable, file, no, "included requirements file %s (-r %s) cannot be read: %s",
-			path, written, ioReason(err))
-		e.Err = err
-		return e
+		fix := fmt.Sprintf("Fix the line -r %s in %s (line %d): an included path is relative to the folder of the file that includes it.", written, file, no)
+		if errors.Is(err, fs.ErrNotExist) {
+			fix = fmt.Sprintf("Create %s, or fix the line -r %s in %s (line %d): an included path is relative to the folder of the file that includes it.",
+				path, written, file, no)
+		}
+		return lineError(CodeUnreadable, file, no, "included requirements file %s (-r %s) cannot be read: %s",
+			path, written, ioReason(err)).WithFix("%s", fix).Wrap(err)
 	}
 	r.stack = append(r.stack, frame{id, path})
 	err = r.parseFile(data, path)

@@ -376,8 +376,9 @@ func TestReadErrors(t *testing.T) {
 				"requirements.txt": "a==1\n-r sub/a.txt\n",
 				"sub/a.txt":        "# header\n\nb==1\n-r nope.txt\n",
 			},
-			code:     CodeUnreadable,
-			contains: []string{"{d}/sub/a.txt: line 4: included requirements file {d}/sub/nope.txt (-r nope.txt) cannot be read: it does not exist"},
+			code: CodeUnreadable,
+			contains: []string{"{d}/sub/a.txt: line 4: included requirements file {d}/sub/nope.txt (-r nope.txt) cannot be read: it does not exist",
+				"\nCreate {d}/sub/nope.txt, or fix the line -r nope.txt in {d}/sub/a.txt (line 4): an included path is relative to the folder of the file that includes it."},
 			notExist: true,
 		},
 		{
@@ -387,8 +388,9 @@ func TestReadErrors(t *testing.T) {
 				"a.txt":            "x==1\n-r b.txt\n",
 				"b.txt":            "-r a.txt\n",
 			},
-			code:     CodeInvalid,
-			contains: []string{"{d}/b.txt: line 1: -r a.txt: include cycle: {d}/a.txt -> {d}/b.txt -> {d}/a.txt"},
+			code: CodeInvalid,
+			contains: []string{"{d}/b.txt: line 1: -r a.txt: include cycle: {d}/a.txt -> {d}/b.txt -> {d}/a.txt",
+				"\nRemove the line -r a.txt from {d}/b.txt (line 1), or another include of the chain"},
 		},
 		{
 			name:     "self include",
@@ -612,7 +614,7 @@ func TestFilterNoDeploy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			kept, warnings := Filter(lines, tt.noDeploy)
+			kept, warnings := filterText(lines, tt.noDeploy)
 			var got []string
 			for _, l := range kept {
 				got = append(got, l.Text)
@@ -642,7 +644,7 @@ func TestFilterEditable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kept, warnings := Filter(lines, []string{"private"})
+	kept, warnings := filterText(lines, []string{"private"})
 	got := simplify(t, dir, kept)
 	want := []wantLine{
 		{Text: "git+https://github.com/org/some-egg.git#egg=some-egg", Kind: Requirement, File: "requirements.txt", LineNo: 1, Name: "some-egg"},
@@ -684,7 +686,7 @@ func TestFilterHandBuiltLines(t *testing.T) {
 		{Text: "-e\tgit+https://h/y.git#egg=y", Kind: Editable},
 		{Text: "six", Kind: Requirement},
 	}
-	kept, warnings := Filter(lines, []string{"boto3", "x"})
+	kept, warnings := filterText(lines, []string{"boto3", "x"})
 	if len(kept) != 2 || kept[0].Text != "git+https://h/y.git#egg=y" || kept[0].Name != "y" || kept[1].Text != "six" || kept[1].Name != "six" {
 		t.Errorf("kept = %+v", kept)
 	}
@@ -695,10 +697,10 @@ func TestFilterHandBuiltLines(t *testing.T) {
 
 func TestFilterRemoteIncludeWarning(t *testing.T) {
 	lines := []Line{{Text: "-r https://example.com/r.txt", Kind: Option, File: "/svc/requirements.txt", LineNo: 3}}
-	if _, w := Filter(lines, nil); len(w) != 0 {
+	if _, w := filterText(lines, nil); len(w) != 0 {
 		t.Errorf("warnings without noDeploy: %q", w)
 	}
-	kept, w := Filter(lines, []string{"boto3"})
+	kept, w := filterText(lines, []string{"boto3"})
 	if len(kept) != 1 {
 		t.Errorf("kept = %+v", kept)
 	}
@@ -879,7 +881,7 @@ json.dump(out, sys.stdout)
 	if err != nil {
 		t.Fatal(err)
 	}
-	kept, _ := Filter(lines, nil)
+	kept, _ := filterText(lines, nil)
 	rendered := filepath.Join(dir, "cache", "abc_x86_64_slspyc", "requirements.txt")
 	if err := os.MkdirAll(filepath.Dir(rendered), 0o755); err != nil {
 		t.Fatal(err)
@@ -896,7 +898,7 @@ json.dump(out, sys.stdout)
 	}
 
 	// With noDeploy, pip sees exactly the original minus the dropped requirements.
-	kept, _ = Filter(lines, []string{"boto3", "IDNA"})
+	kept, _ = filterText(lines, []string{"boto3", "IDNA"})
 	if err := os.WriteFile(rendered, Render(kept), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -943,7 +945,7 @@ func FuzzRead(f *testing.F) {
 			}
 			return
 		}
-		kept, _ := Filter(lines, []string{"six", "Boto3"})
+		kept, _ := filterText(lines, []string{"six", "Boto3"})
 		out := Render(kept)
 		if len(kept) == 0 && len(out) != 0 {
 			t.Fatalf("no lines but %q rendered", out)
@@ -980,4 +982,14 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// filterText is FilterDiag with the warnings as "file: message" text.
+func filterText(lines []Line, noDeploy []string) ([]Line, []string) {
+	kept, ws := FilterDiag(lines, noDeploy)
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.String())
+	}
+	return kept, out
 }

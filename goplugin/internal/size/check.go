@@ -3,6 +3,7 @@ package size
 import (
 	"sort"
 
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/requirements"
 )
 
@@ -37,11 +38,11 @@ const (
 // Message codes. A code stays the same when WarnOnly turns an error into a warning; Level says
 // which it is.
 const (
-	CodeUnzipped     = "PYREQS_SIZE_UNZIPPED"      // code + layers over the unzipped limit
-	CodeUnzippedNear = "PYREQS_SIZE_UNZIPPED_NEAR" // in the warning band
-	CodeZipped       = "PYREQS_SIZE_ZIPPED"        // direct upload over 50 MB
-	CodeZippedNear   = "PYREQS_SIZE_ZIPPED_NEAR"   // direct upload in the warning band
-	CodeLayers       = "PYREQS_SIZE_LAYERS"        // more than 5 layers
+	CodeUnzipped     = diag.CodeSizeUnzipped     // code + layers over the unzipped limit
+	CodeUnzippedNear = diag.CodeSizeUnzippedNear // in the warning band
+	CodeZipped       = diag.CodeSizeZipped       // direct upload over 50 MB
+	CodeZippedNear   = diag.CodeSizeZippedNear   // direct upload in the warning band
+	CodeLayers       = diag.CodeSizeLayers       // more than 5 layers
 )
 
 // Fix is what a suggestion proposes.

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 )
 
 // OptOutOption is the option that turns size errors into warnings (proposed; wired in the config
 // by the pipeline).
-const OptOutOption = "custom.pythonRequirements.sizeCheck"
+var OptOutOption = diag.ConfigPath("sizeCheck")
 
 // Text renders the message in English: the wording proposed for the message catalog.
 func (m Message) Text() string {
@@ -75,23 +77,23 @@ func (s Suggestion) Advice() string {
 	}
 	switch s.Fix {
 	case FixNoDeploy:
-		return "already in the Lambda Python runtime: add it to custom.pythonRequirements.noDeploy" + saves
+		return "already in the Lambda Python runtime: add it to " + diag.ConfigPath("noDeploy") + saves
 	case FixSlim:
 		if s.Tests*2 >= s.Bytes {
-			return "mostly tests: set custom.pythonRequirements.slim: true with slimPatterns: ['**/tests/**']" + saves
+			return "mostly tests: set " + diag.ConfigPath("slim") + ": true with slimPatterns: ['**/tests/**']" + saves
 		}
-		return "mostly bytecode and metadata: set custom.pythonRequirements.slim: true" + saves
+		return "mostly bytecode and metadata: set " + diag.ConfigPath("slim") + ": true" + saves
 	case FixZip:
-		return "set custom.pythonRequirements.zip: true (and import unzip_requirements in the handler) to ship the requirements compressed" + saves
+		return "set " + diag.ConfigPath("zip") + ": true (and import unzip_requirements in the handler) to ship the requirements compressed" + saves
 	case FixLayer:
-		return "set custom.pythonRequirements.layer: true to move the requirements out of the function's zip" + saves
+		return "set " + diag.ConfigPath("layer") + ": true to move the requirements out of the function's zip" + saves
 	case FixDeploy:
 		return "in " + s.Artifact + ": deploy with `sls deploy`, which uploads through S3"
 	}
 	if s.Kind != "dist" {
 		return "in " + s.Artifact + ", without package metadata: the service's own code, or a package whose metadata slim removed"
 	}
-	return "in " + s.Artifact + ": if it is not needed at run time, add it to custom.pythonRequirements.noDeploy"
+	return "in " + s.Artifact + ": if it is not needed at run time, add it to " + diag.ConfigPath("noDeploy")
 }
 
 // Summary is the one-line size summary of a function (for --verbose).

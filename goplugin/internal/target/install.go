@@ -12,7 +12,6 @@ import (
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/proc"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 )
 
 // Tools of an install for the target.
@@ -187,26 +186,21 @@ func (s Spec) toolName() string {
 }
 
 func (s Spec) failed(out proc.Result) error {
-	return &diag.Error{
-		Code: "PYTHON_REQUIREMENTS_INSTALL_FAILED",
-		Message: fmt.Sprintf("%s failed to install the requirements in %s for %s (exit code %d)",
-			s.toolName(), s.Requirements, s.Target, out.ExitCode),
-		Hint: "Check the package names and versions in your requirements file and the index settings " +
-			"(pipCmdExtraArgs, PIP_INDEX_URL). Run with --verbose to see the installer's full output.",
-		Output: redact.String(proc.Tail(out.Output, 25), redact.EnvSecrets(s.Env)...),
-	}
+	return diag.Errorf(diag.CodeInstallFailed, "%s failed to install the requirements in %s for %s (exit code %d)",
+		s.toolName(), s.Requirements, s.Target, out.ExitCode).
+		WithFix("Check the package names and versions in your requirements file and the index settings " +
+			"(pipCmdExtraArgs, PIP_INDEX_URL). Run with --verbose to see the installer's full output.").
+		WithOutput(proc.Tail(out.Output, 25))
 }
 
 func (s Spec) notFound(name string) error {
 	if s.Tool == ToolUv {
-		return &diag.Error{Code: "PYTHON_REQUIREMENTS_UV_NOT_FOUND", Key: diag.ConfigPath("installer"),
-			Message: fmt.Sprintf("uv (%s) was not found", name),
-			Hint:    "Install uv (pip install uv, or see https://docs.astral.sh/uv/), or remove installer: uv to use pip."}
+		return diag.AtKey(diag.CodeUvNotFound, "installer", "uv (%s) was not found", name).
+			WithFix("Install uv (pip install uv, or see https://docs.astral.sh/uv/), or remove installer: uv to use pip.")
 	}
-	return &diag.Error{Code: "PYTHON_REQUIREMENTS_PYTHON_NOT_FOUND", Key: diag.ConfigPath("pythonBin"),
-		Message: fmt.Sprintf("the Python interpreter %q was not found", name),
-		Hint: "Set custom.pythonRequirements.pythonBin to any Python 3 with pip: installing for the function's runtime " +
-			"does not need that Python version on this machine."}
+	return diag.AtKey(diag.CodePythonNotFound, "pythonBin", "the Python interpreter %q was not found", name).
+		WithFix("Set %s to any Python 3 with pip: installing for the function's runtime "+
+			"does not need that Python version on this machine.", diag.ConfigPath("pythonBin"))
 }
 
 func lastLine(s string) string {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -88,7 +87,7 @@ func realTools(t *testing.T) tools {
 		}
 		goBin, err := exec.LookPath("go")
 		if err != nil {
-			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+			t.Fatalf("go is not on PATH: %v", err)
 		}
 		indexBin, err = os.MkdirTemp("", "pyreqs-target-test-*")
 		if err != nil {

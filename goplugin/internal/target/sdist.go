@@ -11,12 +11,11 @@ import (
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/proc"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/redact"
 )
 
 // CodeNoWheel is the code of the error for packages that have no wheel for the target and cannot
 // be built into a pure-Python wheel on the host.
-const CodeNoWheel = "PYREQS_TARGET_NO_WHEEL"
+const CodeNoWheel = diag.CodeTargetNoWheel
 
 // DockerWhenNeeded is the proposed dockerizePip value that installs for the target without
 // Docker and falls back to Docker only when a package has no wheel for the target and is not
@@ -131,12 +130,8 @@ func BuildWheel(ctx context.Context, r proc.Runner, s BuildSpec) (wheel string, 
 		if ctx.Err() != nil {
 			return "", false, ctx.Err()
 		}
-		return "", false, &diag.Error{
-			Code:    CodeNoWheel,
-			Message: fmt.Sprintf("building %s from source on this machine failed (exit code %d)", s.Requirement, res.ExitCode),
-			Output:  redact.String(proc.Tail(res.Output, 15), redact.EnvSecrets(s.Env)...),
-			Err:     err,
-		}
+		return "", false, diag.Errorf(CodeNoWheel, "building %s from source on this machine failed (exit code %d)", s.Requirement, res.ExitCode).
+			WithOutput(proc.Tail(res.Output, 15)).Wrap(err)
 	}
 	wheels, err := filepath.Glob(filepath.Join(tmp, "*.whl"))
 	if err != nil {
@@ -166,13 +161,10 @@ func NoWheelError(pkgs []Compiled, t Target) error {
 		names = append(names, p.Name)
 		fmt.Fprintf(&b, "\n  %s: %s", p.Name, p.Reason)
 	}
-	return &diag.Error{
-		Code: CodeNoWheel,
-		Message: fmt.Sprintf("%s ha%s no wheel for %s and cannot be built for it on this machine:%s",
-			strings.Join(names, ", "), map[bool]string{true: "s", false: "ve"}[len(pkgs) == 1], t, b.String()),
-		Hint: fmt.Sprintf("Pin a version of %s that publishes a wheel for %s (platform %s, ABI %s), "+
-			"or set custom.pythonRequirements.dockerizePip: true to install everything inside a Lambda-like container, "+
+	return diag.Errorf(CodeNoWheel, "%s ha%s no wheel for %s and cannot be built for it on this machine:%s",
+		strings.Join(names, ", "), map[bool]string{true: "s", false: "ve"}[len(pkgs) == 1], t, b.String()).
+		WithFix("Pin a version of %s that publishes a wheel for %s (platform %s, ABI %s), "+
+			"or set %s: true to install everything inside a Lambda-like container, "+
 			"or dockerizePip: %s to use Docker only for the sets that need it.",
-			strings.Join(names, ", "), t.Runtime()+" "+t.Arch(), t.Platforms()[0], t.ABI(), DockerWhenNeeded),
-	}
+			strings.Join(names, ", "), t.Runtime()+" "+t.Arch(), t.Platforms()[0], t.ABI(), diag.ConfigPath("dockerizePip"), DockerWhenNeeded)
 }

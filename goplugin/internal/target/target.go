@@ -28,7 +28,7 @@ const (
 	maxMinor     = 13 // python3.13
 	implementCP  = "cp"
 	manylinuxPfx = "manylinux_2_"
-	codeConfig   = "PYREQS_CONFIG_INVALID"
+	codeConfig   = diag.CodeConfigInvalid
 )
 
 // Target is the Lambda environment of a function: runtime python3.9 … python3.13 and architecture
@@ -45,23 +45,16 @@ func New(runtime, arch string) (Target, error) {
 	rest, ok := strings.CutPrefix(runtime, "python3.")
 	minor, err := strconv.Atoi(rest)
 	if !ok || err != nil || strconv.Itoa(minor) != rest || minor < minMinor || minor > maxMinor {
-		return Target{}, &diag.Error{
-			Code: codeConfig, Key: "provider.runtime",
-			Message: fmt.Sprintf("%q is not a Python runtime of AWS Lambda that can be installed for", runtime),
-			Hint: fmt.Sprintf("Set provider.runtime (or the function's runtime) to one of python3.%d … python3.%d.",
-				minMinor, maxMinor),
-		}
+		return Target{}, diag.AtKey(codeConfig, "provider.runtime", "%q is not a Python runtime of AWS Lambda that can be installed for", runtime).
+			WithFix("Set provider.runtime (or the function's runtime) to one of python3.%d … python3.%d.", minMinor, maxMinor)
 	}
 	switch arch {
 	case "", ArchX86:
 		arch = ArchX86
 	case ArchARM:
 	default:
-		return Target{}, &diag.Error{
-			Code: codeConfig, Key: "provider.architecture",
-			Message: fmt.Sprintf("%q is not a Lambda architecture", arch),
-			Hint:    "Set provider.architecture (or the function's architecture) to x86_64 or arm64.",
-		}
+		return Target{}, diag.AtKey(codeConfig, "provider.architecture", "%q is not a Lambda architecture", arch).
+			WithFix("Set provider.architecture (or the function's architecture) to x86_64 or arm64.")
 	}
 	return Target{minor: minor, arch: arch}, nil
 }
