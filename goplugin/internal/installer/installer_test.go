@@ -56,12 +56,12 @@ func env(t *testing.T, custom string, r proc.Runner, out *bytes.Buffer) Env {
 func TestSelect(t *testing.T) {
 	var out bytes.Buffer
 	for custom, want := range map[string]string{
-		`{}`:                              "target", // which delegates to host for the sets the host matches
-		`{"installer": "uv"}`:             "target",
-		`{"dockerizePip": true}`:          "docker",
-		`{"dockerizePip": "non-linux"}`:   "target", // the host is linux
-		`{"dockerizePip": false}`:         "target",
-		`{"dockerizePip": "when-needed"}`: "target",
+		`{}`:                                             "target", // which delegates to host for the sets the host matches
+		`{"installer": "uv"}`:                            "target",
+		`{"dockerizePip": true}`:                         "docker",
+		`{"dockerizePip": "non-linux"}`:                  "target", // the host is linux
+		`{"dockerizePip": false}`:                        "target",
+		`{"dockerizePip": "when-needed"}`:                "target",
 		`{"dockerImage": "img:1", "dockerizePip": true}`: "docker",
 	} {
 		if got := Select(env(t, custom, nil, &out)).Name(); got != want {
@@ -78,9 +78,9 @@ func TestTargetOrHost(t *testing.T) {
 	const linux311 = "3.11.7 cpython x86_64 linux 24.0"
 	for _, tc := range []struct {
 		name, goos, goarch, probe string
-		runtime, arch              string
-		wantTarget                 bool
-		wantKey                    string
+		runtime, arch             string
+		wantTarget                bool
+		wantKey                   string
 	}{
 		{"matching host", "linux", "amd64", linux311, "python3.11", "x86_64", false, "# python: cpython 3.11.7 linux x86_64\n"},
 		{"other Python version", "linux", "amd64", linux311, "python3.12", "x86_64", true,
