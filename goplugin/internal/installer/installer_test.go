@@ -224,3 +224,23 @@ func TestDockerPrepareNamesTheOption(t *testing.T) {
 		t.Fatalf("Prepare = %v", err)
 	}
 }
+
+// TestWhenNeededKey: with dockerizePip: when-needed, a target set's key also covers the image it
+// may fall back to; a set the host matches keeps the host's key.
+func TestWhenNeededKey(t *testing.T) {
+	var out bytes.Buffer
+	in := Select(env(t, `{"dockerizePip": "when-needed", "pythonBin": "python3.11"}`, &fakePython{}, &out))
+	cross := Set{Module: ".", Requirements: "/r.txt", Runtime: "python3.12", Arch: "arm64"}
+	host := Set{Module: "m", Requirements: "/m.txt", Runtime: "python3.11", Arch: "x86_64"}
+	if err := in.Prepare(context.Background(), []Set{cross, host}); err != nil {
+		t.Fatal(err)
+	}
+	want := "# target-install: pip python=3.12 impl=cp abi=cp312 platform=manylinux_2_34_aarch64 glibc=2.34\n" +
+		"# when-needed docker: image=public.ecr.aws/sam/build-python3.12:latest-arm64 pythonBin=python3.11\n"
+	if got := in.KeyMaterial(cross).Lines; got != want {
+		t.Errorf("KeyMaterial(cross) = %q, want %q", got, want)
+	}
+	if got := in.KeyMaterial(host).Lines; got != "# python: cpython 3.11.7 linux x86_64\n" {
+		t.Errorf("KeyMaterial(host) = %q", got)
+	}
+}
