@@ -28,9 +28,13 @@ const (
 	DockerOff      DockerizeMode = iota // false
 	DockerOn                            // true
 	DockerNonLinux                      // 'non-linux': on unless the host is Linux
+	// DockerWhenNeeded ('when-needed'): install for the target without Docker, and use Docker only
+	// for the sets that have a compiled package without a wheel for the target.
+	DockerWhenNeeded
 )
 
-// Enabled reports whether installs run in Docker on a host with the given GOOS.
+// Enabled reports whether every install runs in Docker on a host with the given GOOS
+// ('when-needed' is not: it uses Docker only as a fallback, set by set).
 func (m DockerizeMode) Enabled(goos string) bool {
 	switch m {
 	case DockerOn:
@@ -47,6 +51,8 @@ func (m DockerizeMode) String() string {
 		return "true"
 	case DockerNonLinux:
 		return "non-linux"
+	case DockerWhenNeeded:
+		return "when-needed"
 	}
 	return "false"
 }

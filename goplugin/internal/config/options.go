@@ -13,6 +13,7 @@ const (
 	docsWebApps = "See [Web apps](#web-apps)."
 	// docsOSLibraries links the README section on apt-requirements.txt.
 	docsOSLibraries = "See [OS libraries](#os-libraries)."
+	docsTarget      = "See [Installing for the Lambda target](#installing-for-the-lambda-target)."
 )
 
 // optionTable defines every key of custom.pythonRequirements, in the order of spec A.2; the
@@ -122,11 +123,17 @@ var optionTable = []Spec{
 		decode:      stringField(func(o *Options) *string { return &o.PythonBin }),
 	},
 	{
-		Key: "dockerizePip", Kind: Bool, Default: false, Allowed: []string{"non-linux"},
-		Description: "Install the requirements inside a Docker container: `true`, `false`, or `'non-linux'` (only when the host is not Linux).",
+		Key: "dockerizePip", Kind: Bool, Default: false, Allowed: []string{"non-linux", "when-needed"},
+		Description: "Install the requirements inside a Docker container: `true`, `false`, `'non-linux'` (only when the host is not Linux), " +
+			"or `'when-needed'` (install for the Lambda target without Docker, and use Docker only for a set with a compiled package that has no wheel for the target).",
+		Docs: docsTarget,
 		decode: func(d *decoder, s *Spec, o *Options, v any) {
-			if v == "non-linux" {
+			switch v {
+			case "non-linux":
 				o.DockerizePip = DockerNonLinux
+				return
+			case "when-needed":
+				o.DockerizePip = DockerWhenNeeded
 				return
 			}
 			if b, ok := boolValue(v); ok {
@@ -136,7 +143,7 @@ var optionTable = []Spec{
 				}
 				return
 			}
-			d.fail(s.Key, "must be true, false or 'non-linux' (got %s)", describeValue(v))
+			d.fail(s.Key, "must be true, false, 'non-linux' or 'when-needed' (got %s)", describeValue(v))
 		},
 	},
 	{

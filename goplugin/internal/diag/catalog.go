@@ -125,6 +125,7 @@ const (
 	CodeTargetNoWheel       = "PYREQS_TARGET_NO_WHEEL"
 	CodeBinaryWrongPlatform = "PYREQS_BINARY_WRONG_PLATFORM"
 	CodeVendorWrongPlatform = "PYREQS_VENDOR_WRONG_PLATFORM"
+	CodePythonVersionHint   = "PYREQS_PYTHON_VERSION_HINT"
 	CodeOSPackagesInvalid   = "PYREQS_OS_PACKAGES_INVALID"
 	CodeOSPackagesNeedDock  = "PYREQS_OS_PACKAGES_NEED_DOCKER"
 )
@@ -287,8 +288,10 @@ var entries = []Entry{
 		Fix: "Pin a version that has a wheel for the target, set dockerizePip: true, or set dockerizePip: when-needed (Docker only for such sets)."},
 	{Code: CodeBinaryWrongPlatform, Meaning: "A native file in the requirements cannot load on the function's target (another CPU architecture, a macOS or Windows binary).",
 		Fix: "Install for the target (the default when host and target differ), pin a version with a wheel for the target, or set dockerizePip: true."},
-	{Code: CodeVendorWrongPlatform, Kind: KindWarning, Meaning: "A vendor folder holds native files that cannot load on the function's target; the plugin copies vendor folders as they are.",
-		Fix: "Replace them with builds for the function's platform (Linux, the function's architecture)."},
+	{Code: CodeVendorWrongPlatform, Kind: KindWarning, Meaning: "A vendor folder holds native files that cannot load on the function's target (another CPU architecture, a macOS or Windows binary); vendor files are copied as they are.",
+		Fix: "Replace them with builds for Linux on the function's architecture, or remove them from the vendor folder."},
+	{Code: CodePythonVersionHint, Kind: KindWarning, Meaning: "`.python-version`, `[project].requires-python` in pyproject.toml or `python_version` in Pipfile.lock asks for another Python version than the function's runtime; the requirements are installed for the runtime.",
+		Fix: "Set the runtime (provider.runtime or the function's runtime) to the version the project is written for, or change the file."},
 	// --- OS packages ---------------------------------------------------------------------------
 	{Code: CodeOSPackagesInvalid, Meaning: "apt-requirements.txt holds a line that is not an OS package name.",
 		Fix: "Write one package name per line (comments start with #)."},

@@ -4,7 +4,6 @@ package install
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
@@ -83,39 +82,6 @@ type Spec struct {
 	Env           []string
 	Dir           string       // working directory
 	OnLine        func(string) // live output (redacted by the caller)
-	// TargetRuntime and TargetArch are the Lambda runtime (python3.12) and architecture (x86_64,
-	// arm64) the packages are for. The uv installer uses them to pick wheels for Lambda when the
-	// interpreter differs (see UvTarget); pip installs for the interpreter.
-	TargetRuntime string
-	TargetArch    string
-}
-
-// UvTarget returns uv's --python-version and --python-platform for installing packages for
-// runtime and arch with the interpreter py: each is "" when the interpreter already matches
-// (then uv installs exactly what pip would). The platform is the manylinux level of the Lambda
-// runtime's glibc: 2.17 (manylinux2014) up to python3.11 on Amazon Linux 2, 2.34 from python3.12
-// on Amazon Linux 2023.
-func UvTarget(py *Interpreter, runtime, arch string) (version, platform string) {
-	rv := strings.TrimPrefix(runtime, "python")
-	if rv != runtime && rv != "" && rv != py.MajorMinor() {
-		version = rv
-	}
-	machine := "x86_64"
-	if arch == "arm64" || arch == "aarch64" {
-		machine = "aarch64"
-	}
-	host := py.Machine
-	if host == "arm64" {
-		host = "aarch64"
-	}
-	if py.Platform != "linux" || host != machine {
-		level := "manylinux2014"
-		if minor, err := strconv.Atoi(strings.TrimPrefix(rv, "3.")); err == nil && strings.HasPrefix(rv, "3.") && minor >= 12 {
-			level = "manylinux_2_34"
-		}
-		platform = machine + "-" + level
-	}
-	return version, platform
 }
 
 // Args returns the command for s.
@@ -123,15 +89,6 @@ func (s Spec) Args() (name string, args []string) {
 	if s.Installer == "uv" {
 		// uv never compiles bytecode unless asked to.
 		args = []string{"pip", "install", "--python", s.Python.Bin, "--target", s.Target, "-r", s.Requirements}
-		if s.TargetRuntime != "" {
-			version, platform := UvTarget(s.Python, s.TargetRuntime, s.TargetArch)
-			if version != "" {
-				args = append(args, "--python-version", version)
-			}
-			if platform != "" {
-				args = append(args, "--python-platform", platform)
-			}
-		}
 		if s.DownloadCache != "" {
 			args = append(args, "--cache-dir", s.DownloadCache)
 		} else {

@@ -59,7 +59,6 @@ func (h *host) Install(ctx context.Context, s Set, destDir string) error {
 	spec := install.Spec{
 		Installer: o.Installer, Python: h.py, Requirements: s.Requirements, Target: destDir,
 		ExtraArgs: o.PipCmdExtraArgs, DownloadCache: s.DownloadCache, Env: h.env.Environ, Dir: h.env.Workspace.Dir,
-		TargetRuntime: s.Runtime, TargetArch: s.Arch,
 		OnLine: h.env.Events.Debug,
 	}
 	name, args := spec.Args()

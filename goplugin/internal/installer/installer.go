@@ -70,6 +70,7 @@ type KeyMaterial struct {
 type Env struct {
 	Options   *config.Options
 	GOOS      string
+	GOARCH    string // runtime.GOARCH of the host, or a pretend host's
 	Environ   []string
 	Runner    proc.Runner
 	Events    container.Events

@@ -28,9 +28,12 @@ import (
 
 // Deps are the pipeline's connections to the outside world.
 type Deps struct {
-	Emit    *protocol.Emitter
-	Runner  proc.Runner
-	GOOS    string
+	Emit   *protocol.Emitter
+	Runner proc.Runner
+	GOOS   string
+	// GOARCH is the host's architecture (runtime.GOARCH when empty); with GOOS and the probed
+	// interpreter it decides whether a set is installed for its target (tests pretend hosts).
+	GOARCH  string
 	Environ []string
 	// Docker returns the Docker Engine API client for dockerizePip (nil: container.NewClient,
 	// configured from DOCKER_HOST and the other DOCKER_* variables). Unit tests pass a fake.
@@ -80,6 +83,9 @@ func Run(ctx context.Context, req *protocol.Request, d Deps) (*protocol.Edits, e
 	if d.GOOS == "" {
 		d.GOOS = runtime.GOOS
 	}
+	if d.GOARCH == "" {
+		d.GOARCH = runtime.GOARCH
+	}
 	if d.Runner == nil {
 		d.Runner = proc.Exec{}
 	}
@@ -113,7 +119,7 @@ func (r *state) rel(p string) string { return r.ws.Rel(p) }
 
 // installerEnv is what the installers may use of this run.
 func (r *state) installerEnv() installer.Env {
-	return installer.Env{Options: r.opts, GOOS: r.d.GOOS, Environ: r.d.Environ, Runner: r.d.Runner,
+	return installer.Env{Options: r.opts, GOOS: r.d.GOOS, GOARCH: r.d.GOARCH, Environ: r.d.Environ, Runner: r.d.Runner,
 		Events: r.emit, Workspace: r.ws, Docker: r.d.Docker}
 }
 

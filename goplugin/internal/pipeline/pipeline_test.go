@@ -136,7 +136,7 @@ func (s *svc) request(phase string) *protocol.Request {
 func runPhase(t *testing.T, s *svc, phase string, r proc.Runner) (*protocol.Edits, string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	ed, err := Run(context.Background(), s.request(phase), Deps{Emit: protocol.NewEmitter(&out), Runner: r, GOOS: "linux", Environ: []string{"HOME=" + s.dir}})
+	ed, err := Run(context.Background(), s.request(phase), Deps{Emit: protocol.NewEmitter(&out), Runner: r, GOOS: "linux", GOARCH: "amd64", Environ: []string{"HOME=" + s.dir}})
 	return ed, out.String(), err
 }
 

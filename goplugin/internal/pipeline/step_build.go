@@ -22,7 +22,7 @@ import (
 
 // buildEntries installs each distinct set once (sets with the same generated requirements share
 // a cache entry), in parallel: into its static cache entry, or without the static cache straight
-// into .serverless/[<module>/]requirements. After the install: strip (unless the installer did),
+// into .serverless/[<module>/]requirements. After the install: the binary check, strip (unless the installer did),
 // slim, and one packed zip per entry.
 type buildEntries struct{}
 
@@ -73,6 +73,9 @@ func (r *state) buildEntry(ctx context.Context, u *unit) (string, error) {
 		r.emit.Progress(progressID, fmt.Sprintf("Installing requirements from %s", r.rel(u.ReqOut)), false)
 		defer r.emit.Progress(progressID, "", true)
 		if err := r.inst.Install(ctx, r.set(u), tmp); err != nil {
+			return err
+		}
+		if err := r.checkBinaries(tmp, u); err != nil {
 			return err
 		}
 		if err := r.postInstall(ctx, r.unitOptions(u), tmp); err != nil {

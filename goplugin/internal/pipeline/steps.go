@@ -19,14 +19,16 @@ var hooks = map[string][]Step{
 		packageEdits{},             // ensure function packages, exclude an in-service cache, set modules
 		namedLayers{},              // layers and requirementsLayers: targets, limits, names
 		requirementSets{},          // group the functions into requirements sets (root, modules)
+		versionHints{},             // warn when .python-version & co. disagree with a set's runtime
+		checkVendor{},              // warn about vendor files that cannot load on the targets
 		findSources{},              // requirements file, Poetry, uv, Pipfile or PEP 621; export
 		filterRequirements{},       // noDeploy, write empty sets, log the source
 		osPackages{},               // apt-requirements.txt beside each set (docker only)
 		checkCacheWritable{},       // an unwritable cache folder names cacheLocation
-		chooseInstaller{},          // host (pip/uv) or docker; probe or validate before any lookup
+		chooseInstaller{},          // target (host pip/uv for matching sets) or docker; probe or validate
 		writeKeyHeaders{},          // generated requirements.txt with the cache-key header
 		downloadCache{},            // the pip/uv download cache folder
-		buildEntries{},             // install each distinct set once, in parallel; strip, slim, pack
+		buildEntries{},             // install each distinct set once, in parallel; binary check, strip, slim, pack
 		linkEntries{},              // pointer files and requirements links in .serverless
 		pruneCache{},               // staticCacheMaxVersions
 		zipMode{},                  // zip: true: helper and .requirements.zip into the folders

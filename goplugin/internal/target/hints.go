@@ -18,7 +18,7 @@ import (
 
 // VersionHint is what a project file says about the Python version it wants.
 type VersionHint struct {
-	File  string // ".python-version", "pyproject.toml" or "Pipfile.lock"
+	File  string // ".python-version", "pyproject.toml" or "Pipfile.lock" (callers may prefix a module folder)
 	Field string // "" for .python-version, "[project].requires-python", "_meta.requires.python_version"
 	Value string // as written, e.g. "3.12", ">=3.12,<4"
 }
@@ -104,7 +104,7 @@ func firstVersionLine(data []byte) string {
 // hint's value is not understood (e.g. "system", "pypy3.10", a malformed specifier), and then
 // it gives no warning either way.
 func (h VersionHint) Agrees(t Target) (agrees, ok bool) {
-	if h.File == "pyproject.toml" {
+	if filepath.Base(h.File) == "pyproject.toml" {
 		return specifierAllows(h.Value, t.Minor())
 	}
 	v := h.Value

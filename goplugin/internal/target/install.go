@@ -103,8 +103,10 @@ func Install(ctx context.Context, r proc.Runner, s Spec) (Result, error) {
 			switch {
 			case errors.As(err, &de) && slices.ContainsFunc(MissingWheels(de.Output), func(x Missing) bool { return x.Name == m.Name }):
 				// Not on the index for any platform either (a typo, a version that does not
-				// exist): the installer's own error says so.
-				return res, s.failed(out)
+				// exist): the installer's own error says so, with the build's.
+				fe := s.failed(out)
+				fe.Output += "\n--- building " + m.Requirement + " on this machine ---\n" + de.Output
+				return res, fe
 			case errors.As(err, &de):
 				compiled = append(compiled, Compiled{Name: m.Name, Reason: "its source could not be built on this machine: " +
 					lastLine(de.Output)})
@@ -185,7 +187,7 @@ func (s Spec) toolName() string {
 	return "pip"
 }
 
-func (s Spec) failed(out proc.Result) error {
+func (s Spec) failed(out proc.Result) *diag.Error {
 	return diag.Errorf(diag.CodeInstallFailed, "%s failed to install the requirements in %s for %s (exit code %d)",
 		s.toolName(), s.Requirements, s.Target, out.ExitCode).
 		WithFix("Check the package names and versions in your requirements file and the index settings " +

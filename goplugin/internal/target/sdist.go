@@ -37,6 +37,8 @@ var (
 	uvNoWheels = regexp.MustCompile(`\b([A-Za-z0-9][A-Za-z0-9._-]*)(==\S+?)? has no (?:usable wheels|wheels with a matching)`)
 	reqName    = regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)`)
 	nonCanon   = regexp.MustCompile(`[-_.]+`)
+	// ansiEscape matches the colour codes pip (rich) writes when FORCE_COLOR is set, even to 0.
+	ansiEscape = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
 )
 
 // Normalize is the PEP 503 normalisation of a project name ("PyReqs_Compiled" → "pyreqs-compiled").
@@ -47,6 +49,7 @@ func Normalize(name string) string { return strings.ToLower(nonCanon.ReplaceAllS
 // appearance, each once. It returns nil when the failure has another cause (a typo in a name,
 // a version that does not exist at all, a network error) that pip or uv reported otherwise.
 func MissingWheels(output string) []Missing {
+	output = ansiEscape.ReplaceAllString(output, "")
 	var out []Missing
 	seen := map[string]bool{}
 	add := func(name, req string) {

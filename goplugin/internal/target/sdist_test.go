@@ -21,6 +21,10 @@ func TestMissingWheels(t *testing.T) {
 				"ERROR: No matching distribution found for PyReqs_Compiled>=1.0\n",
 			[]Missing{{Name: "pyreqs-compiled", Requirement: "PyReqs_Compiled>=1.0"}},
 		},
+		"pip in colour (FORCE_COLOR set)": {
+			"\x1b[31mERROR: No matching distribution found for pyreqs-sdistonly==1.0.0\x1b[0m\n",
+			[]Missing{{Name: "pyreqs-sdistonly", Requirement: "pyreqs-sdistonly==1.0.0"}},
+		},
 		"pip transitive with extras": {
 			"ERROR: No matching distribution found for foo[bar]==2.0; python_version >= \"3\"\n",
 			[]Missing{{Name: "foo", Requirement: "foo[bar]==2.0; python_version >= \"3\""}},
