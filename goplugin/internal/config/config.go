@@ -109,6 +109,7 @@ type Options struct {
 	UvWithGroups           []string
 	UvWithoutGroups        []string
 	UvOnlyGroups           []string
+	SizeCheck              string // "error" (default) or "warn"
 
 	// SlimPatternList is the effective list of slim patterns: the defaults followed by
 	// slimPatterns, or slimPatterns alone when slimPatternsAppendDefaults is false and
@@ -132,6 +133,12 @@ var DefaultSlimPatterns = []string{"**/*.py[c|o]", "**/__pycache__*", "**/*.dist
 const (
 	InstallerPip = "pip"
 	InstallerUv  = "uv"
+)
+
+// SizeCheckError and SizeCheckWarn are the values of Options.SizeCheck.
+const (
+	SizeCheckError = "error"
+	SizeCheckWarn  = "warn"
 )
 
 // Parse decodes raw (the JSON bytes of custom.pythonRequirements as the shim sends it; may be
