@@ -22,6 +22,7 @@ const (
 	PhaseInvalidate = "invalidate"
 	PhaseClean      = "clean"
 	PhaseCleanCache = "cleanCache"
+	PhaseReport     = "report"
 )
 
 // Request is what the shim sends for one hook.
@@ -47,6 +48,9 @@ type Options struct {
 	Function string `json:"function"`
 	Stage    string `json:"stage"`
 	Region   string `json:"region"`
+	// JSON and HTML are the options of `sls requirements report` (--json, --html <path>).
+	JSON bool   `json:"json"`
+	HTML string `json:"html"`
 }
 
 // Service is the resolved in-memory service.
@@ -65,6 +69,8 @@ type Provider struct {
 	Runtime      string `json:"runtime"`
 	Architecture string `json:"architecture"`
 	Stage        string `json:"stage"`
+	// Layers is provider.layers as written (ARNs or {Ref: ...}); read by the size preflight.
+	Layers json.RawMessage `json:"layers"`
 }
 
 // Package is a service or function package block.
@@ -85,6 +91,7 @@ type Function struct {
 	Vendor       json.RawMessage `json:"vendor"`
 	Image        json.RawMessage `json:"image"`
 	Package      *Package        `json:"package"`
+	Layers       json.RawMessage `json:"layers"` // ARNs or {Ref: ...}; replaces provider.layers
 }
 
 // HasImage reports whether the function is an image function.

@@ -1,0 +1,69 @@
+package pipeline
+
+import (
+	"context"
+	"strings"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/size"
+)
+
+// sizePreflight measures, for every Python function, its artifact and the layer this plugin
+// built that it attaches, and checks them against Lambda's limits before anything is uploaded
+// (issue 12): over a limit is an error (a warning with sizeCheck: warn), over 80% a warning, and
+// --verbose shows a one-line summary per function. `sls deploy function` also checks the 50 MB
+// direct-upload limit. Only the zips' central directories are read.
+type sizePreflight struct{}
+
+func (sizePreflight) String() string { return "size" }
+
+func (sizePreflight) Run(_ context.Context, s *state) error {
+	layer := ""
+	if s.edits.Layers["pythonRequirements"] != nil {
+		layer = s.ws.LayerZip()
+	}
+	var fns []size.Function
+	for _, f := range s.pythonFuncs() {
+		art := s.packagedArtifact(f)
+		if art == "" {
+			continue // remote or missing: inject already said so
+		}
+		fns = append(fns, s.sizeFunction(f, art, layer))
+	}
+	if len(fns) == 0 {
+		return skip("no local artifact to measure")
+	}
+	rep, err := size.Measure(fns)
+	if err != nil {
+		return err
+	}
+	opts := size.Options{DirectUpload: s.directUpload(), WarnOnly: s.opts.SizeCheck == config.SizeCheckWarn}
+	verdicts := size.Check(rep, opts)
+	for _, f := range rep.Functions {
+		s.emit.Verbose(size.Summary(f, size.DefaultLimits))
+	}
+	var errs []size.Message
+	for _, v := range verdicts {
+		for _, m := range v.Messages {
+			if m.Level == size.Error {
+				errs = append(errs, m)
+				continue
+			}
+			s.emit.Warn(diag.Warnf(m.Code, "%s", m.Text()))
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	texts := make([]string, len(errs))
+	for i, m := range errs {
+		texts[i] = m.Text()
+	}
+	return diag.Errorf(errs[0].Code, "%s\nNothing was uploaded.", strings.Join(texts, "\n\n"))
+}
+
+// directUpload: `sls deploy function` uploads the function's zip directly (50 MB limit).
+func (r *state) directUpload() bool {
+	return strings.HasPrefix(r.req.Hook, "after:deploy:function") || strings.HasPrefix(r.req.Hook, "before:deploy:function")
+}
