@@ -153,6 +153,7 @@ test('each hook sends its request to `pyreqs bridge`', async () => {
     'after:deploy:function:packageFunction': 'after',
     'requirements:clean:clean': 'clean',
     'requirements:cleanCache:cleanCache': 'cleanCache',
+    'requirements:report:report': 'report',
   });
 });
 
