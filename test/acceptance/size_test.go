@@ -25,14 +25,14 @@ func TestSizePreflight(t *testing.T) {
 		want, forbid             []string
 	}{
 		{name: "over", version: "3.0.0", wantErr: true,
-			want: []string{"PYREQS_SIZE_UNZIPPED", `Function "hello"`, "262,144,000", "pyreqs-ballast 3.0.0",
-				"custom.pythonRequirements.noDeploy", "custom.pythonRequirements.zip: true", "sizeCheck: warn", "Nothing was uploaded"}},
+			want: []string{`Function "hello" is 257.5 MB unzipped`, "not smaller than 262,144,000 bytes", "pyreqs-ballast 3.0.0",
+				"custom.pythonRequirements.zip: true", "sizeCheck: warn", "Nothing was uploaded"}},
 		{name: "over with sizeCheck warn", version: "3.0.0", sizeCheck: "warn",
-			want: []string{"PYREQS_SIZE_UNZIPPED", "pyreqs-ballast 3.0.0", "Size of hello:"}},
+			want: []string{"Lambda refuses a function", "pyreqs-ballast 3.0.0", "Size of hello:"}, forbid: []string{"Nothing was uploaded"}},
 		{name: "near", version: "2.0.0",
-			want: []string{"PYREQS_SIZE_UNZIPPED_NEAR", "85% of Lambda's limit", "pyreqs-ballast 2.0.0", "Size of hello:"}},
+			want: []string{"85% of Lambda's limit of 262,144,000 bytes", "pyreqs-ballast 2.0.0", "Size of hello:"}},
 		{name: "under", version: "1.0.0",
-			want: []string{"Size of hello: ", "of 250.0 MB), 0 of 5 layers"}, forbid: []string{"PYREQS_SIZE_"}},
+			want: []string{"Size of hello: ", "of 250.0 MB), 0 of 5 layers"}, forbid: []string{"Lambda refuses", "of Lambda's limit", "Largest packages"}},
 	}
 	for _, c := range cases {
 		s.WriteFile("requirements.txt", "pyreqs-ballast=="+c.version+"\n")
@@ -60,7 +60,7 @@ func TestSizePreflight(t *testing.T) {
 		}
 		// sls deploy packages first: the preflight stops it before any AWS call or upload.
 		stdout, stderr, err = s.Sls("deploy")
-		assertUserError(t, err, stdout, stderr, "PYREQS_SIZE_UNZIPPED", "pyreqs-ballast 3.0.0")
+		assertUserError(t, err, stdout, stderr, "Lambda refuses a function", "pyreqs-ballast 3.0.0", "Nothing was uploaded")
 		assertNotContains(t, stdout+stderr, "unexpected AWS call")
 		if ups, _ := filepath.Glob(filepath.Join(probe, "uploaded-*")); len(ups) > 0 {
 			t.Errorf("%s: sls deploy uploaded %v", c.name, ups)
