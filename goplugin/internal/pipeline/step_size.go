@@ -22,6 +22,9 @@ func (sizePreflight) String() string { return "size" }
 
 func (sizePreflight) Run(_ context.Context, s *state) error {
 	start := time.Now()
+	if p := s.req.Service.Provider.Name; p != "" && p != "aws" {
+		return skip("the limits are AWS Lambda's; the provider is " + p)
+	}
 	layer := ""
 	if s.edits.Layers["pythonRequirements"] != nil {
 		layer = s.ws.LayerZip()
