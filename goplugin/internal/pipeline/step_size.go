@@ -59,7 +59,12 @@ func (sizePreflight) Run(_ context.Context, s *state) error {
 				errs = append(errs, m)
 				continue
 			}
-			s.emit.Warn(diag.Warnf(m.Code, "%s", m.Text()))
+			w := diag.Warnf(m.Code, "%s", m.Text())
+			if m.Code == size.CodeUnzipped || m.Code == size.CodeZipped || m.Code == size.CodeLayers {
+				// an error that sizeCheck: warn let through: the catalog's fix would suggest it again
+				w = w.WithFix("sizeCheck is warn, so packaging went on: AWS will refuse this function when it is deployed.")
+			}
+			s.emit.Warn(w)
 		}
 	}
 	if len(errs) == 0 {
