@@ -19,6 +19,7 @@ const MAX_LINE = 16 << 20;
  * @property {(id: string, message: string) => void} progressUpdate
  * @property {(id: string) => void} progressRemove
  * @property {(line: string) => void} stderr   one line of the binary's stderr
+ * @property {(text: string) => void} [output]  a command's output for standard output
  */
 
 /**
@@ -173,6 +174,10 @@ function runBridge(opts) {
               code: typeof event.code === 'string' && event.code ? event.code : 'PYREQS_ERROR',
             };
           }
+          break;
+        case 'output':
+          if (reporter.output) reporter.output(String(event.text ?? ''));
+          else process.stdout.write(String(event.text ?? ''));
           break;
         case 'hello':
           break;

@@ -64,6 +64,17 @@ class ServerlessPyreqs {
             usage: 'Removes all items in the pip download/static cache (if present)',
             lifecycleEvents: ['cleanCache'],
           },
+          report: {
+            usage: 'Sizes against the Lambda limits, packages by size, and why the cache will miss',
+            lifecycleEvents: ['report'],
+            options: {
+              json: { usage: 'Print the report as JSON', type: 'boolean' },
+              html: {
+                usage: 'Write an HTML page with a treemap (and a .meta.json beside it) to this path',
+                type: 'string',
+              },
+            },
+          },
         },
       },
     };
@@ -212,6 +223,7 @@ class ServerlessPyreqs {
           if (progress && typeof progress.get === 'function') progress.get(id).remove();
         },
         stderr: (line) => write('verbose', line),
+        output: (text) => writeOutput(this.utils, text),
       };
     }
 
@@ -225,8 +237,20 @@ class ServerlessPyreqs {
       stderr: (line) => {
         if (debugEnv) cliLog(line);
       },
+      output: (text) => writeOutput(this.utils, text),
     };
   }
+}
+
+/**
+ * Writes a command's output (the report) to standard output: through the framework's writeText
+ * utility when it has one (v3), else straight to process.stdout.
+ * @param {PluginUtils & { writeText?: (text: string) => void }} utils
+ * @param {string} text
+ */
+function writeOutput(utils, text) {
+  if (utils && typeof utils.writeText === 'function') utils.writeText(text.replace(/\n$/, ''));
+  else process.stdout.write(text);
 }
 
 /**

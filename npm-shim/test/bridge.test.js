@@ -74,3 +74,13 @@ test('lineSplitter keeps partial lines until flushed', () => {
   s.flush();
   assert.deepEqual(lines, ['a', 'bc', '', 'd']);
 });
+
+test('an output event goes to the reporter output as it is, not to the log', async () => {
+  const out = [];
+  const logs = [];
+  const reporter = { ...quiet, log: (_l, m) => logs.push(m), output: (t) => out.push(t) };
+  const text = '{\n  "version": 1\n}\n';
+  await run([{ hello: true }, { event: { type: 'output', text } }], 'package', reporter);
+  assert.deepEqual(out, [text]);
+  assert.deepEqual(logs, []);
+});

@@ -44,6 +44,7 @@ const HOOKS = [
   'after:deploy:function:packageFunction',
   'requirements:clean:clean',
   'requirements:cleanCache:cleanCache',
+  'requirements:report:report', // issue 12
 ];
 
 test('constructor registers the commands, exactly the hooks of spec B.1, and the schema', () => {
@@ -59,6 +60,17 @@ test('constructor registers the commands, exactly the hooks of spec B.1, and the
         cleanCache: {
           usage: 'Removes all items in the pip download/static cache (if present)',
           lifecycleEvents: ['cleanCache'],
+        },
+        report: {
+          usage: 'Sizes against the Lambda limits, packages by size, and why the cache will miss',
+          lifecycleEvents: ['report'],
+          options: {
+            json: { usage: 'Print the report as JSON', type: 'boolean' },
+            html: {
+              usage: 'Write an HTML page with a treemap (and a .meta.json beside it) to this path',
+              type: 'string',
+            },
+          },
         },
       },
     },
@@ -141,6 +153,7 @@ test('each hook sends its request to `pyreqs bridge`', async () => {
     'after:deploy:function:packageFunction': 'after',
     'requirements:clean:clean': 'clean',
     'requirements:cleanCache:cleanCache': 'cleanCache',
+    'requirements:report:report': 'report',
   });
 });
 

@@ -15,6 +15,7 @@ test('every hook of spec B.1 maps to its phase', () => {
     'after:deploy:function:packageFunction': 'after',
     'requirements:clean:clean': 'clean',
     'requirements:cleanCache:cleanCache': 'cleanCache',
+    'requirements:report:report': 'report',
   });
 });
 

@@ -29,7 +29,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -50,6 +52,9 @@ type sample struct {
 	wall   time.Duration
 	maxRSS int64 // KiB, largest process of the run
 	size   int64 // bytes of all artifacts
+	// preflight is the size preflight's own time (ours only, from its --verbose line); -1 when
+	// the run did not report it.
+	preflight time.Duration
 }
 
 type result struct {
@@ -154,13 +159,13 @@ func run(runs int, services []string, out string, coldRuns int) error {
 					continue
 				}
 				os.RemoveAll(cache) // cold: empty static and download caches
-				s, err := slsPackage(dirs[p], cache)
+				s, err := slsPackage(dirs[p], cache, verboseFor(p)...)
 				if err != nil {
 					report(results, out)
 					return fmt.Errorf("%s cold with %s: %w", svc, p, err)
 				}
 				get("cold", p).samples = append(get("cold", p).samples, s)
-				s, err = slsPackage(dirs[p], cache)
+				s, err = slsPackage(dirs[p], cache, verboseFor(p)...)
 				if err != nil {
 					return fmt.Errorf("%s warm with %s: %w", svc, p, err)
 				}
@@ -293,10 +298,13 @@ func prepare(svc string, p plugin, work, tarball string) (string, error) {
 }
 
 // slsPackage runs the real `sls package` and measures it.
-func slsPackage(dir, cache string) (sample, error) {
+// preflightLine is the size preflight's --verbose line (goplugin/internal/pipeline/step_size.go).
+var preflightLine = regexp.MustCompile(`Size preflight: .* in ([0-9.]+) ms`)
+
+func slsPackage(dir, cache string, args ...string) (sample, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, slsBin, "package")
+	cmd := exec.CommandContext(ctx, slsBin, append([]string{"package"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"PATH="+filepath.Join(root, ".tools/bin")+string(os.PathListSeparator)+os.Getenv("PATH"), // uv, pipenv, poetry
@@ -321,7 +329,12 @@ func slsPackage(dir, cache string) (sample, error) {
 	if err != nil {
 		return sample{}, err
 	}
-	s := sample{wall: wall, maxRSS: rss, size: size, write: writeFloor(size)}
+	s := sample{wall: wall, maxRSS: rss, size: size, write: writeFloor(size), preflight: -1}
+	if m := preflightLine.FindStringSubmatch(buf.String()); m != nil {
+		if ms, err := strconv.ParseFloat(m[1], 64); err == nil {
+			s.preflight = time.Duration(ms * float64(time.Millisecond))
+		}
+	}
 	if verbose {
 		fmt.Fprintf(os.Stderr, "bench: %s %.2fs %d MiB %d bytes\n", filepath.Base(dir), wall.Seconds(), rss/1024, size)
 	}
@@ -441,6 +454,7 @@ func render(rs []*result) string {
 			fmt.Fprintln(&b, row)
 		}
 	}
+	b.WriteString(renderPreflight(rs))
 	n := 0
 	if len(rs) > 0 {
 		n = len(rs[0].samples)
@@ -485,4 +499,42 @@ func copyTree(src, dst string) error {
 		}
 		return out.Close()
 	})
+}
+
+// verboseFor: our runs use --verbose, whose size preflight line the bench reads (the step
+// timings cost nothing measurable).
+func verboseFor(p plugin) []string {
+	if p == ours {
+		return []string{"--verbose"}
+	}
+	return nil
+}
+
+// renderPreflight is the size preflight's time in our runs (issue 12: under 50 ms for heavy).
+func renderPreflight(rs []*result) string {
+	var b strings.Builder
+	for _, r := range rs {
+		if r.p != ours {
+			continue
+		}
+		var ok []sample
+		for _, s := range r.samples {
+			if s.preflight >= 0 {
+				ok = append(ok, s)
+			}
+		}
+		if len(ok) == 0 {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("\n| service | mode | size preflight, ours (ms, median) | max (ms) |\n|---|---|---:|---:|\n")
+		}
+		var worst time.Duration
+		for _, s := range ok {
+			worst = max(worst, s.preflight)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.1f | %.1f |\n", r.service, r.mode,
+			median(ok, func(s sample) float64 { return float64(s.preflight.Microseconds()) / 1000 }), float64(worst.Microseconds())/1000)
+	}
+	return b.String()
 }

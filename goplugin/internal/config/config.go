@@ -120,6 +120,8 @@ type Options struct {
 	WSGIApplicationName string
 	// AptRequirementsFile is the OS packages file beside each requirements file.
 	AptRequirementsFile string
+	// SizeCheck is "error" (default) or "warn".
+	SizeCheck string
 
 	// SlimPatternList is the effective list of slim patterns: the defaults followed by
 	// slimPatterns, or slimPatterns alone when slimPatternsAppendDefaults is false and
@@ -146,6 +148,12 @@ var DefaultSlimPatterns = []string{"**/*.py[c|o]", "**/__pycache__*", "**/*.dist
 const (
 	InstallerPip = "pip"
 	InstallerUv  = "uv"
+)
+
+// SizeCheckError and SizeCheckWarn are the values of Options.SizeCheck.
+const (
+	SizeCheckError = "error"
+	SizeCheckWarn  = "warn"
 )
 
 // Parse decodes raw (the JSON bytes of custom.pythonRequirements as the shim sends it; may be

@@ -320,4 +320,16 @@ var optionTable = []Spec{
 		Description: "Only these uv dependency groups (`uv export --only-group`).",
 		decode:      listField(func(o *Options) *[]string { return &o.UvOnlyGroups }),
 	},
+	{
+		Key: "sizeCheck", Kind: Choice, Default: SizeCheckError, Allowed: []string{SizeCheckError, SizeCheckWarn},
+		Description: "What the size preflight does when a function is over a Lambda limit (250 MB unzipped with its layers, 5 layers, 50 MB zipped for `sls deploy function`): `error` stops before anything is uploaded, `warn` only warns.",
+		Docs:        "See [Size](#size).",
+		decode: func(d *decoder, s *Spec, o *Options, v any) {
+			if str, ok := v.(string); ok && (str == SizeCheckError || str == SizeCheckWarn) {
+				o.SizeCheck = str
+				return
+			}
+			d.fail(s.Key, `must be "error" or "warn" (got %s)`, describeValue(v))
+		},
+	},
 }

@@ -42,10 +42,20 @@ var hooks = map[string][]Step{
 		namedLayerZips{},   // layers: .serverless/pythonRequirements<Name>.zip, layers, function Refs
 		injectArtifacts{},  // merge requirements and vendor files into the function artifacts
 		webappFiles{},      // functions with app: add the adapter modules to their artifacts
+		sizePreflight{},    // Lambda's size limits, before anything is uploaded
 	),
 	// after:package:cleanup: invalidateCaches.
 	protocol.PhaseInvalidate: concat(prelude,
 		invalidateCaches{}, // empty the static cache
+	),
+	// sls requirements report: sizes and cache hits, without installing.
+	protocol.PhaseReport: concat(prelude,
+		pythonGate{},         // stop when no function runs Python
+		requirementSets{},    // group the functions into requirements sets
+		findSources{},        // requirements file, Poetry, uv, Pipfile or PEP 621; export
+		filterRequirements{}, // noDeploy
+		chooseInstaller{},    // the installer's key material (interpreter or image)
+		writeReport{},        // measure, explain the cache, print (text, --json, --html)
 	),
 	// sls requirements clean.
 	protocol.PhaseClean: concat(prelude,

@@ -22,6 +22,7 @@ const (
 	PhaseInvalidate = "invalidate"
 	PhaseClean      = "clean"
 	PhaseCleanCache = "cleanCache"
+	PhaseReport     = "report"
 )
 
 // Request is what the shim sends for one hook.
@@ -47,6 +48,9 @@ type Options struct {
 	Function string `json:"function"`
 	Stage    string `json:"stage"`
 	Region   string `json:"region"`
+	// JSON and HTML are the options of `sls requirements report` (--json, --html <path>).
+	JSON bool   `json:"json"`
+	HTML string `json:"html"`
 }
 
 // Service is the resolved in-memory service.

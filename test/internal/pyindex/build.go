@@ -25,7 +25,7 @@ import (
 )
 
 // recipe is part of the cache key: bump it when the way distributions are built changes.
-const recipe = "pyindex-build-v2"
+const recipe = "pyindex-build-v3"
 
 // stampFile, inside the output directory, holds the cache key of the build that produced it.
 const stampFile = ".pyindex-stamp"
@@ -80,7 +80,8 @@ func ReadManifest(srcRoot string) (*Manifest, error) {
 // sdist` when the build module is missing). The interpreter needs setuptools and wheel (the
 // .tools/venv of scripts/setup.sh has them).
 //
-// Build also writes the PlatformWheels (wheels for other platforms, made without a build).
+// Build also writes the PlatformWheels (wheels for other platforms, made without a build) and
+// the BallastWheels (large, highly compressible pure wheels, written streaming).
 //
 // Each build runs on a private copy of its source directory, never in srcRoot. The result is
 // cached: when the sources, the manifest and the interpreter are unchanged, Build returns at once.
@@ -149,6 +150,11 @@ func Build(ctx context.Context, python, srcRoot, outDir string) error {
 		return err
 	}
 	for _, w := range PlatformWheels() {
+		if err := w.Write(out); err != nil {
+			return fmt.Errorf("pyindex: %s: %w", w.Filename(), err)
+		}
+	}
+	for _, w := range BallastWheels() {
 		if err := w.Write(out); err != nil {
 			return fmt.Errorf("pyindex: %s: %w", w.Filename(), err)
 		}

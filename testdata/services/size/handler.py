@@ -1,0 +1,5 @@
+import pyreqs_ballast
+
+
+def hello(event, context):
+    return {"ballast": pyreqs_ballast.BYTES}
