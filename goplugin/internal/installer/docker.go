@@ -47,9 +47,11 @@ func (d *docker) Name() string { return "docker" }
 // StripsInside is true: with slim and strip on, strip runs in the container.
 func (d *docker) StripsInside() bool { return true }
 
-// Prepare validates the docker options that can be checked without an engine, before any cache
-// lookup: a rejected flag or a missing Dockerfile fails even when everything is cached.
-func (d *docker) Prepare(context.Context, []Set) error {
+// Prepare reaps the install containers of runs that are gone (when an engine answers), and
+// validates the docker options that can be checked without an engine, before any cache lookup: a
+// rejected flag or a missing Dockerfile fails even when everything is cached.
+func (d *docker) Prepare(ctx context.Context, _ []Set) error {
+	container.ReapQuietly(ctx, d.env.Docker, d.env.Events) // containers of killed runs
 	o, ws := d.env.Options, d.env.Workspace
 	var err error
 	if d.runArgs, err = container.ParseRunArgs(o.DockerRunCmdExtraArgs, d.env.Environ, ws.Dir); err != nil {
