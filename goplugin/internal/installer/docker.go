@@ -192,7 +192,8 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 	d.mu.Unlock()
 
 	spec := install.Spec{Installer: o.Installer, Python: &install.Interpreter{Bin: d.python(s)},
-		Requirements: container.InputDir + "/requirements.txt", Target: container.TaskDir, ExtraArgs: o.PipCmdExtraArgs}
+		Requirements: container.InputDir + "/requirements.txt", Target: container.TaskDir, ExtraArgs: o.PipCmdExtraArgs,
+		LocalPackages: s.LocalPackages}
 	if s.DownloadCache != "" {
 		spec.DownloadCache = container.DownloadCacheDir
 		if !eng.Local() {

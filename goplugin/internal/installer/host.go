@@ -60,7 +60,7 @@ func (h *host) Install(ctx context.Context, s Set, destDir string) error {
 	spec := install.Spec{
 		Installer: o.Installer, Python: h.py, Requirements: s.Requirements, Target: destDir,
 		ExtraArgs: o.PipCmdExtraArgs, DownloadCache: s.DownloadCache, Env: h.env.Environ, Dir: h.env.Workspace.Dir,
-		TargetRuntime: s.Runtime, TargetArch: s.Arch,
+		TargetRuntime: s.Runtime, TargetArch: s.Arch, LocalPackages: s.LocalPackages,
 		OnLine: func(l string) { h.env.Events.Debug(redact.String(l, secrets...)) },
 	}
 	name, args := spec.Args()

@@ -52,6 +52,8 @@ type Set struct {
 	Arch    string
 	// DownloadCache is the pip/uv download cache folder on the host; "" when it is off.
 	DownloadCache string
+	// LocalPackages are the names of the set's local path requirements (see install.Spec).
+	LocalPackages []string
 }
 
 // KeyMaterial is an installer's part of the cache-key header of the generated requirements file.

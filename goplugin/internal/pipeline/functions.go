@@ -10,6 +10,7 @@ import (
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/protocol"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/requirements"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/source"
 )
 
@@ -149,12 +150,14 @@ type unit struct {
 	SourceKind source.Kind
 	SourceFile string
 	// filled by the before phase
-	ReqOut   string // .serverless/[<module>/]requirements.txt
-	LinkPath string // .serverless/[<module>/]requirements
-	Lines    []byte // the filtered requirements (filter)
-	Name     string // cache entry name
-	Dir      string // the built folder
-	Empty    bool   // nothing to install
+	ReqOut   string              // .serverless/[<module>/]requirements.txt
+	LinkPath string              // .serverless/[<module>/]requirements
+	Lines    []byte              // the filtered requirements (filter)
+	Name     string              // cache entry name
+	Dir      string              // the built folder
+	Empty    bool                // nothing to install
+	Local    []localDep          // local path requirements, with their content digests (local-deps)
+	kept     []requirements.Line // filter: the lines kept, with their files and line numbers
 }
 
 // units groups python target functions into requirements sets: shared functions (and a layer)

@@ -17,8 +17,10 @@ var hooks = map[string][]Step{
 		pythonGate{announce: true}, // stop when no function runs Python
 		packageEdits{},             // ensure function packages, exclude an in-service cache, set modules
 		requirementSets{},          // group the functions into requirements sets (root, modules)
+		checkPaths{},               // paths exist, have the right kind and stay in the project
 		findSources{},              // requirements file, Poetry, uv, Pipfile or PEP 621; export
 		filterRequirements{},       // noDeploy, write empty sets, log the source
+		localDeps{},                // local path requirements: inside the project, digested for the key
 		checkCacheWritable{},       // an unwritable cache folder names cacheLocation
 		chooseInstaller{},          // host (pip/uv) or docker; probe or validate before any lookup
 		writeKeyHeaders{},          // generated requirements.txt with the cache-key header
@@ -32,6 +34,7 @@ var hooks = map[string][]Step{
 	// after:package:createDeploymentArtifacts: put the requirements into the artifacts.
 	protocol.PhaseAfter: concat(prelude,
 		pythonGate{},       // stop when no function runs Python
+		checkPaths{},       // vendor folders and modules exist and stay in the project
 		removeZipHelpers{}, // zip: true with cleanupZipHelper: delete what zipMode wrote
 		layerZip{},         // layer: true: .serverless/pythonRequirements.zip and the layer
 		injectArtifacts{},  // merge requirements and vendor files into the function artifacts
