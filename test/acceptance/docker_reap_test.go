@@ -56,3 +56,22 @@ func TestDockerLeftoverContainersReaped(t *testing.T) {
 		t.Errorf("the container %s of a run that is gone survived cleanCache", id)
 	}
 }
+
+// TestDockerUvInstalledInContainer: installer: uv with dockerizePip and an image without uv
+// (TestImage has none) packages: uv comes from the host (same platform) or is installed with pip
+// from the test index, and --verbose says which (before: "uv was not found in the image").
+func TestDockerUvInstalledInContainer(t *testing.T) {
+	t.Parallel()
+	s := NewService(t, "basic", Ours)
+	s.WriteFile("requirements.txt", "pyreqs-pure\npyreqs-native\n")
+	s.DockerizePip()
+	s.SetConfig("custom.pythonRequirements.installer", "uv")
+	s.SetConfig("custom.pythonRequirements.dockerEnv", []any{"PIP_INDEX_URL", "UV_DEFAULT_INDEX"})
+	stdout, stderr := s.MustSls("package", "--verbose")
+	out := stdout + stderr
+	if !strings.Contains(out, "installer: uv in docker") || !strings.Contains(out, "the image has no uv: ") {
+		t.Errorf("--verbose does not say where uv comes from:\n%s", tail(out, 4000))
+	}
+	art := s.Artifact()
+	assertHas(t, art, ZipEntries(t, art), "pyreqs_pure/__init__.py", "pyreqs_native/__init__.py")
+}

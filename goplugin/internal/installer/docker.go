@@ -14,6 +14,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/container"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/install"
@@ -38,6 +39,7 @@ type docker struct {
 
 	mu     sync.Mutex
 	logged map[string]bool
+	once2  sync.Once // the verbose line about uv in the container
 }
 
 func newDocker(e Env) Installer { return &docker{env: e, logged: map[string]bool{}} }
@@ -207,17 +209,38 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 	if err != nil {
 		return err
 	}
+	command := append([]string{name}, args...)
+	inputs := []container.File{{Name: "requirements.txt", Mode: 0o644, Data: reqs}}
+	if o.Installer == config.InstallerUv {
+		arch := s.Arch
+		if platform != nil {
+			arch = platform.Architecture
+		}
+		var extra []container.File
+		var how string
+		command, extra, how = d.uvInContainer(args, d.python(s), arch)
+		inputs = append(inputs, extra...)
+		d.once2.Do(func() {
+			ev.Verbose("installer: uv in docker: the image's uv when it has one; otherwise this run " + how)
+		})
+	}
 	job := container.Job{
 		Image: image, ImageKey: key, Platform: platform,
-		Command:       append([]string{name}, args...),
-		Inputs:        []container.File{{Name: "requirements.txt", Mode: 0o644, Data: reqs}},
+		Command:       command,
+		Inputs:        inputs,
 		Env:           container.ResolveEnv(o.DockerEnv, d.env.Environ),
 		Run:           d.runArgs,
 		DownloadCache: s.DownloadCache,
 		Strip:         o.Slim && o.Strip,
 		Target:        destDir,
 		ExtraFiles:    o.DockerExtraFiles,
-		OnLine:        func(l string) { ev.Debug(redact.String(l, secrets...)) },
+		OnLine: func(l string) {
+			if strings.HasPrefix(l, "pyreqs: ") { // the uv wrapper says which uv it runs
+				ev.Verbose(strings.TrimPrefix(l, "pyreqs: "))
+				return
+			}
+			ev.Debug(redact.String(l, secrets...))
+		},
 	}
 	if d.env.GOOS == "linux" && !o.DockerRootless {
 		job.Owner = &container.Owner{UID: os.Getuid(), GID: os.Getgid()}

@@ -29,7 +29,11 @@ func (d *docker) exitError(s Set, x *container.ExitError, secrets []string) erro
 	case x.Code == 127 || x.Code == 126:
 		key, bin := "pythonBin", d.python(s)
 		if o.Installer == config.InstallerUv {
-			key, bin = "installer", "uv"
+			return &diag.Error{Code: "PYTHON_REQUIREMENTS_COMMAND_NOT_FOUND", Key: diag.ConfigPath("installer"),
+				Message: fmt.Sprintf("%s has no uv, and installing uv into it failed", where),
+				Hint: "uv is installed into the container with pip from your index (PIP_INDEX_URL in dockerEnv, or the index options of pipCmdExtraArgs): " +
+					"make uv available there, use an image that has uv (dockerImage/dockerFile), or remove installer: uv.",
+				Output: out}
 		}
 		return &diag.Error{Code: "PYTHON_REQUIREMENTS_COMMAND_NOT_FOUND", Key: diag.ConfigPath(key),
 			Message: fmt.Sprintf("%s was not found in %s", bin, where),
