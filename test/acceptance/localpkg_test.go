@@ -38,7 +38,13 @@ func TestLocalPackageRebuilt(t *testing.T) {
 				s.WriteFile(dir+"handler.py", "def hello(event, context):\n    return 1\n")
 				s.SetConfig("package.individually", true)
 				s.SetConfig("functions.hello.module", c.module)
-				art = func() string { return s.Path(".serverless/" + c.module + "-hello.zip") }
+				art = func() string { // .serverless/<module>-<function name>.zip
+					m, _ := filepath.Glob(s.Path(".serverless/" + c.module + "-*hello.zip"))
+					if len(m) != 1 {
+						t.Fatalf("module artifacts %v, want one", m)
+					}
+					return m[0]
+				}
 			}
 			if err := copyTree(filepath.Join(Root(t), "testdata", "pypkgs", "pyreqs-sdistonly"), s.Path(dir+"localpkg"), false); err != nil {
 				t.Fatal(err)
