@@ -140,7 +140,7 @@ func TestDockerOwnershipNonRoot(t *testing.T) {
 
 // TestDockerInterrupted: Ctrl-C (SIGINT to Serverless's process group, as a terminal sends it)
 // while pip runs in the container stops and removes the container and leaves no complete cache
-// entry. pip hangs on an index that never answers, so the signal always arrives mid-install.
+// entry, with one line and exit status 130. pip hangs on an index that never answers, so the signal always arrives mid-install.
 func TestDockerInterrupted(t *testing.T) {
 	RequireDocker(t)
 	t.Parallel()
@@ -184,6 +184,16 @@ func TestDockerInterrupted(t *testing.T) {
 	t.Logf("sls package after SIGINT: %v", err)
 	if err == nil {
 		t.Errorf("sls package succeeded after SIGINT:\n%s", out.String())
+	}
+	if cmd.ProcessState.ExitCode() != 130 {
+		t.Errorf("exit status %d after SIGINT, want 130", cmd.ProcessState.ExitCode())
+	}
+	const line = "Interrupted by SIGINT: nothing was left half-written."
+	if n := strings.Count(out.String(), "Interrupted"); n != 1 || !strings.Contains(out.String(), line) {
+		t.Errorf("want the one line %q (once), got:\n%s", line, tail(out.String(), 3000))
+	}
+	if m := stackLine.FindString(out.String()); m != "" {
+		t.Errorf("the output shows a stack trace (%q)", m)
 	}
 	if c := containersOf(t, s); c != "" {
 		t.Errorf("containers left behind after Ctrl-C:\n%s\n%s", c, tail(out.String(), 3000))

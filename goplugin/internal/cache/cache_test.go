@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gofrs/flock"
 )
 
 func TestDefaultRoot(t *testing.T) {
@@ -148,5 +150,38 @@ func TestPruneAndClean(t *testing.T) {
 	des, _ := os.ReadDir(root)
 	if len(des) != 1 || des[0].Name() != "users-own-file.txt" {
 		t.Errorf("Clean left %v; want only the user's own file", des)
+	}
+}
+
+// TestReclaimOnHit: a hit removes a killed build's leftover of its entry, but not while a live
+// build holds the entry's lock, and never another entry's.
+func TestReclaimOnHit(t *testing.T) {
+	root := t.TempDir()
+	name := EntryName([]byte("x"), "x86_64")
+	other := EntryName([]byte("y"), "x86_64")
+	mk := func(n string) string {
+		p := filepath.Join(root, n)
+		if err := os.MkdirAll(filepath.Join(p, "pkg"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	mine, theirs := mk(".tmp-"+name+"-123"), mk(".tmp-"+other+"-456")
+	lock := flock.New(filepath.Join(root, name+".lock"))
+	if ok, err := lock.TryLock(); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if n := Reclaim(root, name); n != 0 {
+		t.Errorf("Reclaim removed %d leftovers while a live build holds the lock", n)
+	}
+	_ = lock.Unlock()
+	if n := Reclaim(root, name); n != 1 {
+		t.Errorf("Reclaim = %d, want 1", n)
+	}
+	if _, err := os.Stat(mine); err == nil {
+		t.Errorf("%s is still there", mine)
+	}
+	if _, err := os.Stat(theirs); err != nil {
+		t.Errorf("another entry's leftover was removed: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
@@ -25,11 +26,16 @@ type Manifest struct {
 	Files   map[string]FileFacts `json:"files"` // relative to the entry, '/' separators
 }
 
-// FileFacts are the recorded size and sha256 of one file.
+// FileFacts are the recorded size, sha256 and CRC-32C of one file. Verify compares the CRC-32C
+// (hardware-accelerated, several times faster than sha256 on the packed zip of a heavy entry, and
+// sure to catch accidental damage); the sha256 names the content for people and tools.
 type FileFacts struct {
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+	CRC32C string `json:"crc32c,omitempty"`
 }
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // DamagedError says why an entry that has a marker does not match it.
 type DamagedError struct {
@@ -113,6 +119,16 @@ func Verify(dir string) error {
 		if fi.Size() != want.Size {
 			return damaged("%s has %d bytes, the marker records %d", n, fi.Size(), want.Size)
 		}
+		if want.CRC32C != "" {
+			got, err := crcFile(p)
+			if err != nil {
+				return damaged("%s cannot be read: %v", n, err)
+			}
+			if got != want.CRC32C {
+				return damaged("%s does not match its recorded checksum", n)
+			}
+			continue
+		}
 		got, err := hashFile(p)
 		if err != nil {
 			return damaged("%s cannot be read: %v", n, err)
@@ -131,9 +147,24 @@ func hashFile(p string) (FileFacts, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	c := crc32.New(castagnoli)
+	n, err := io.Copy(io.MultiWriter(h, c), f)
 	if err != nil {
 		return FileFacts{}, err
 	}
-	return FileFacts{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return FileFacts{Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), CRC32C: hex.EncodeToString(c.Sum(nil))}, nil
+}
+
+// crcFile is the CRC-32C of a file's content, as hashFile records it.
+func crcFile(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	c := crc32.New(castagnoli)
+	if _, err := io.Copy(c, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(c.Sum(nil)), nil
 }

@@ -43,7 +43,7 @@ func TestEnsureRebuildsDamagedEntries(t *testing.T) {
 			defer f.Close()
 			_, err = f.WriteAt([]byte("0123456789"), 100)
 			return err
-		}, "does not match its recorded sha256"},
+		}, "does not match its recorded checksum"},
 		{"packed zip truncated", func(dir string) error { return os.Truncate(PackedPath(dir), 10) }, "has 10 bytes"},
 		{"packed zip deleted", func(dir string) error { return os.Remove(PackedPath(dir)) }, "is missing"},
 		{"metadata folder deleted", func(dir string) error { return os.RemoveAll(filepath.Join(dir, MetaDir)) }, "is missing"},

@@ -99,6 +99,7 @@ type Options struct {
 	DockerExtraFiles           []string
 	DockerRootless             bool
 	UseStaticCache             bool   // default true
+	AllowPathsOutsideProject   bool   // default false
 	UseDownloadCache           bool   // default true
 	CacheLocation              string // "" means the platform default
 	StaticCacheMaxVersions     int

@@ -280,6 +280,11 @@ var optionTable = []Spec{
 		decode:      stringField(func(o *Options) *string { return &o.AptRequirementsFile }),
 	},
 	{
+		Key: "allowPathsOutsideProject", Kind: Bool, Default: false,
+		Description: "Allow `vendor`, `fileName`, `dockerFile`, `functions.<f>.module`/`vendor` and the `-r`/`-c` includes and local path requirements of a requirements file to point outside the project (the service folder, or the version-control root above it). Off: such a path is refused before pip runs.",
+		decode:      boolField(func(o *Options) *bool { return &o.AllowPathsOutsideProject }),
+	},
+	{
 		Key: "requirePoetryLockFile", Kind: Bool, Default: false,
 		Description: "Fail when a poetry project has no `poetry.lock`.",
 		Docs:        docsSources,

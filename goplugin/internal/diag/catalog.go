@@ -130,6 +130,14 @@ const (
 	CodeOSPackagesNeedDock  = "PYREQS_OS_PACKAGES_NEED_DOCKER"
 )
 
+// Codes of cache integrity and path checks (issue 18).
+const (
+	CodeCacheDamaged       = "PYREQS_CACHE_ENTRY_DAMAGED"
+	CodeBuildMissing       = "PYREQS_BUILD_MISSING"
+	CodePathInvalid        = "PYREQS_PATH_INVALID"
+	CodePathOutsideProject = "PYREQS_PATH_OUTSIDE_PROJECT"
+)
+
 // entries is the catalog, in the order docs/errors.md lists it.
 var entries = []Entry{
 	// --- configuration and request -------------------------------------------------------------
@@ -297,6 +305,15 @@ var entries = []Entry{
 		Fix: "Write one package name per line (comments start with #)."},
 	{Code: CodeOSPackagesNeedDock, Meaning: "apt-requirements.txt lists OS packages, which can only be installed in a build container.",
 		Fix: "Set dockerizePip: true, or remove the file."},
+	// --- cache integrity and paths ---------------------------------------------------------------
+	{Code: CodeCacheDamaged, Kind: KindWarning, Meaning: "A static cache entry does not match what its marker records (a file of it was changed, truncated or deleted); it is rebuilt.",
+		Fix: "Nothing to do: the entry is rebuilt. If it happens often, check what else writes into the cache folder."},
+	{Code: CodeBuildMissing, Meaning: "The requirements the first packaging step copied into .serverless are missing in the second one, so they cannot be put into the artifact.",
+		Fix: "Run sls package (or deploy) again, and do not delete .serverless while it runs."},
+	{Code: CodePathInvalid, Meaning: "A path option or file names something that does not exist or is the wrong kind (a folder where a file is expected, a dangling symlink).",
+		Fix: "Fix the path the message names (relative to the service folder)."},
+	{Code: CodePathOutsideProject, Meaning: "A path from the configuration or a requirements file resolves outside the service's project (the service folder, or the version-control root above it).",
+		Fix: "Move the file into the project, or set custom.pythonRequirements.allowPathsOutsideProject: true if reading it is intended."},
 }
 
 // Entries returns the catalog in documentation order.

@@ -79,6 +79,10 @@ type Spec struct {
 	Target        string   // the folder to install into
 	ExtraArgs     []string // pipCmdExtraArgs, already split into tokens
 	DownloadCache string   // pip/uv --cache-dir; "" disables it
+	// LocalPackages are the names of the set's local path requirements: uv rebuilds them
+	// (--reinstall-package) instead of reusing its cached wheel of an older source. pip never
+	// caches wheels built from a local folder.
+	LocalPackages []string
 	Env           []string
 	Dir           string       // working directory
 	OnLine        func(string) // live output (redacted by the caller)
@@ -93,6 +97,9 @@ func (s Spec) Args() (name string, args []string) {
 			args = append(args, "--cache-dir", s.DownloadCache)
 		} else {
 			args = append(args, "--no-cache")
+		}
+		for _, n := range s.LocalPackages {
+			args = append(args, "--reinstall-package", n)
 		}
 		return "uv", append(args, s.ExtraArgs...)
 	}

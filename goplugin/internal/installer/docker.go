@@ -14,6 +14,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/container"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/install"
@@ -37,6 +38,7 @@ type docker struct {
 
 	mu     sync.Mutex
 	logged map[string]bool
+	once2  sync.Once // the verbose line about uv in the container
 }
 
 func newDocker(e Env) Installer { return &docker{env: e, logged: map[string]bool{}} }
@@ -46,9 +48,11 @@ func (d *docker) Name() string { return "docker" }
 // StripsInside is true: with slim and strip on, strip runs in the container.
 func (d *docker) StripsInside() bool { return true }
 
-// Prepare validates the docker options that can be checked without an engine, before any cache
-// lookup: a rejected flag or a missing Dockerfile fails even when everything is cached.
-func (d *docker) Prepare(context.Context, []Set) error {
+// Prepare reaps the install containers of runs that are gone (when an engine answers), and
+// validates the docker options that can be checked without an engine, before any cache lookup: a
+// rejected flag or a missing Dockerfile fails even when everything is cached.
+func (d *docker) Prepare(ctx context.Context, _ []Set) error {
+	container.ReapQuietly(ctx, d.env.Docker, d.env.Events) // containers of killed runs
 	o, ws := d.env.Options, d.env.Workspace
 	var err error
 	if d.runArgs, err = container.ParseRunArgs(o.DockerRunCmdExtraArgs, d.env.Environ, ws.Dir); err != nil {
@@ -188,7 +192,8 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 	d.mu.Unlock()
 
 	spec := install.Spec{Installer: o.Installer, Python: &install.Interpreter{Bin: d.python(s)},
-		Requirements: container.InputDir + "/requirements.txt", Target: container.TaskDir, ExtraArgs: o.PipCmdExtraArgs}
+		Requirements: container.InputDir + "/requirements.txt", Target: container.TaskDir, ExtraArgs: o.PipCmdExtraArgs,
+		LocalPackages: s.LocalPackages}
 	if s.DownloadCache != "" {
 		spec.DownloadCache = container.DownloadCacheDir
 		if !eng.Local() {
@@ -201,21 +206,42 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 	if err != nil {
 		return err
 	}
-	command, err := withOSPackages(s, append([]string{name}, args...))
+	command := append([]string{name}, args...)
+	inputs := []container.File{{Name: "requirements.txt", Mode: 0o644, Data: reqs}}
+	if o.Installer == config.InstallerUv {
+		arch := s.Arch
+		if platform != nil {
+			arch = platform.Architecture
+		}
+		var extra []container.File
+		var how string
+		command, extra, how = d.uvInContainer(args, d.python(s), arch)
+		inputs = append(inputs, extra...)
+		d.once2.Do(func() {
+			ev.Verbose("installer: uv in docker: the image's uv when it has one; otherwise this run " + how)
+		})
+	}
+	command, err = withOSPackages(s, command)
 	if err != nil {
 		return err
 	}
 	job := container.Job{
 		Image: image, ImageKey: key, Platform: platform,
 		Command:       command,
-		Inputs:        []container.File{{Name: "requirements.txt", Mode: 0o644, Data: reqs}},
+		Inputs:        inputs,
 		Env:           container.ResolveEnv(o.DockerEnv, d.env.Environ),
 		Run:           d.runArgs,
 		DownloadCache: s.DownloadCache,
 		Strip:         o.Slim && o.Strip,
 		Target:        destDir,
 		ExtraFiles:    o.DockerExtraFiles,
-		OnLine:        ev.Debug,
+		OnLine: func(l string) {
+			if strings.HasPrefix(l, "pyreqs: ") { // the uv wrapper says which uv it runs
+				ev.Verbose(strings.TrimPrefix(l, "pyreqs: "))
+				return
+			}
+			ev.Debug(l)
+		},
 	}
 	if d.env.GOOS == "linux" && !o.DockerRootless {
 		job.Owner = &container.Owner{UID: os.Getuid(), GID: os.Getgid()}

@@ -27,7 +27,10 @@ func (d *docker) exitError(s Set, x *container.ExitError) error {
 	case x.Code == 127 || x.Code == 126:
 		key, bin := "pythonBin", d.python(s)
 		if o.Installer == config.InstallerUv {
-			key, bin = "installer", "uv"
+			return diag.AtKey(diag.CodeCommandNotFound, "installer", "%s has no uv, and installing uv into it failed", where).
+				WithFix("uv is installed into the container with pip from your index (PIP_INDEX_URL in dockerEnv, or the index options of pipCmdExtraArgs): " +
+					"make uv available there, use an image that has uv (dockerImage/dockerFile), or remove installer: uv.").
+				WithOutput(out)
 		}
 		return diag.AtKey(diag.CodeCommandNotFound, key, "%s was not found in %s", bin, where).
 			WithFix("Set %s to the interpreter the image has (e.g. python3), or use an image that provides %s.", diag.ConfigPath("pythonBin"), bin).

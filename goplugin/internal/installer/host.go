@@ -59,7 +59,8 @@ func (h *host) Install(ctx context.Context, s Set, destDir string) error {
 	spec := install.Spec{
 		Installer: o.Installer, Python: h.py, Requirements: s.Requirements, Target: destDir,
 		ExtraArgs: o.PipCmdExtraArgs, DownloadCache: s.DownloadCache, Env: h.env.Environ, Dir: h.env.Workspace.Dir,
-		OnLine: h.env.Events.Debug,
+		LocalPackages: s.LocalPackages,
+		OnLine:        h.env.Events.Debug,
 	}
 	name, args := spec.Args()
 	h.env.Events.Verbose("Running: " + name + " " + strings.Join(args, " "))

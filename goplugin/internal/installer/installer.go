@@ -56,6 +56,8 @@ type Set struct {
 	// named by OSPackagesFile as the user sees it); only the docker installer can.
 	OSPackages     []string
 	OSPackagesFile string
+	// LocalPackages are the names of the set's local path requirements (see install.Spec).
+	LocalPackages []string
 }
 
 // KeyMaterial is an installer's part of the cache-key header of the generated requirements file.

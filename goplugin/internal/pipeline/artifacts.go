@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
-	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/cache"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 )
 
@@ -51,7 +50,11 @@ func (r *state) injectJobs() ([]*job, error) {
 			}
 			j.inputs = append(j.inputs, base)
 			if !r.opts.Zip {
-				j.inputs = append(j.inputs, r.requirementInputs(f.Module, root)...)
+				reqs, err := r.requirementInputs(f.Module, root)
+				if err != nil {
+					return nil, err
+				}
+				j.inputs = append(j.inputs, reqs...)
 				j.inputs = append(j.inputs, r.vendorInputs(f, root)...)
 			}
 			if len(j.inputs) == 1 && !j.moved {
@@ -85,7 +88,11 @@ func (r *state) injectJobs() ([]*job, error) {
 			continue
 		}
 		j := &job{dst: art, src: art, label: "service", fnKeys: []string{f.Key}, inputs: []archive.Input{{Zip: art}}}
-		j.inputs = append(j.inputs, r.requirementInputs(".", root)...)
+		reqs, err := r.requirementInputs(".", root)
+		if err != nil {
+			return nil, err
+		}
+		j.inputs = append(j.inputs, reqs...)
 		j.inputs = append(j.inputs, r.vendorInputs(nil, root)...)
 		if !r.ws.InDotServerless(art) {
 			// A user-supplied artifact is never modified in place: write a copy into .serverless.
@@ -188,22 +195,30 @@ func (r *state) sharedArtifact(f *fn) string {
 	return ""
 }
 
-// requirementInputs returns the packed requirements of a module (nothing when it has none).
-func (r *state) requirementInputs(module, root string) []archive.Input {
-	dir, err := r.ws.BuiltEntry(module)
-	if err != nil {
-		return nil
-	}
-	packed := cache.PackedPath(dir)
+// requirementInputs returns the packed requirements of a module (nothing when it has none): the
+// copy of the entry's packed zip that the before hook kept in .serverless, never the cache entry
+// itself, which another run may have removed since. A module whose requirements were built (its
+// pointer file exists) but whose copy is missing is an error: never an artifact without them.
+func (r *state) requirementInputs(module, root string) ([]archive.Input, error) {
+	packed := r.ws.Packed(module)
 	if !exists(packed) {
-		return nil
+		if !exists(r.ws.Pointer(module)) {
+			return nil, nil
+		}
+		return nil, diag.AtFile(diag.CodeBuildMissing, packed,
+			"the requirements built by the first packaging step are missing, so they cannot be put into the artifact")
 	}
 	in := archive.Input{Zip: packed, Prefix: root}
 	if len(r.opts.NoDeploy) > 0 {
-		drop := noDeployFiles(dir, r.opts.NoDeploy)
+		dists, err := readDists(r.ws.Dists(module))
+		if err != nil {
+			return nil, diag.AtFile(diag.CodeBuildMissing, r.ws.Dists(module),
+				"the distribution lists of the first packaging step cannot be read (%v), so noDeploy cannot be applied", err)
+		}
+		drop := noDeployFilesIn(dists, r.opts.NoDeploy)
 		in.Keep = func(name string) bool { return !drop(strings.TrimPrefix(name, root)) }
 	}
-	return []archive.Input{in}
+	return []archive.Input{in}, nil
 }
 
 // vendorInputs returns the service vendor folder and, for an individual function, its own.

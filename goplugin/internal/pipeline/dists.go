@@ -75,13 +75,31 @@ func saveDists(dir string) error {
 // noDeployFiles returns a predicate for files that belong to noDeploy distributions: every file
 // they installed, plus (as the original did) top-level entries whose leading name matches.
 func noDeployFiles(dir string, noDeploy []string) func(string) bool {
+	return noDeployFilesIn(installedDists(dir), noDeploy)
+}
+
+// readDists reads a dists file (see saveDists).
+func readDists(p string) (map[string][]string, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string][]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// noDeployFilesIn is noDeployFiles over already-read distribution lists.
+func noDeployFilesIn(dists map[string][]string, noDeploy []string) func(string) bool {
 	names := map[string]bool{}
 	for _, n := range noDeploy {
 		names[requirements.NormalizeName(n)] = true
 	}
 	files := map[string]bool{}
 	var prefixes []string
-	for dist, fs := range installedDists(dir) {
+	for dist, fs := range dists {
 		if !names[dist] {
 			continue
 		}

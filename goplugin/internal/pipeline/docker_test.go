@@ -95,6 +95,9 @@ func (f *fakeEngine) CopyFromContainer(context.Context, string, client.CopyFromC
 func (f *fakeEngine) ContainerRemove(context.Context, string, client.ContainerRemoveOptions) (client.ContainerRemoveResult, error) {
 	return client.ContainerRemoveResult{}, nil
 }
+func (f *fakeEngine) ContainerList(context.Context, client.ContainerListOptions) (client.ContainerListResult, error) {
+	return client.ContainerListResult{}, nil
+}
 func (f *fakeEngine) DaemonHost() string { return "unix:///var/run/docker.sock" }
 func (f *fakeEngine) Close() error       { return nil }
 
@@ -114,7 +117,12 @@ func runDocker(t *testing.T, s *svc, api container.API) (string, error) {
 	req.Service.Provider.Runtime = "nodejs20.x"
 	_, err := Run(context.Background(), req, Deps{Emit: protocol.NewEmitter(&out), Runner: noHostPython{t}, GOOS: "linux",
 		Environ: []string{"HOME=" + s.dir, "PIP_INDEX_URL=https://user:topsecret@idx.example.com/simple"},
-		Docker:  func() (container.API, error) { return api, nil }})
+		Docker: func() (container.API, error) {
+			if api == nil {
+				return nil, errors.New("no engine in this test")
+			}
+			return api, nil
+		}})
 	return out.String(), err
 }
 

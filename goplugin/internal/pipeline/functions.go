@@ -9,6 +9,7 @@ import (
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/protocol"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/requirements"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/source"
 )
 
@@ -146,6 +147,8 @@ type unit struct {
 	// is the layer's path. Pointer is its pointer file (module sets use the workspace's).
 	Layer   *namedLayer
 	Pointer string
+	Local   []localDep          // local path requirements, with their content digests (local-deps)
+	kept    []requirements.Line // filter: the lines kept, with their files and line numbers
 }
 
 // units groups python target functions into requirements sets: shared functions (and a layer)

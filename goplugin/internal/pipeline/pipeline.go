@@ -68,6 +68,7 @@ type state struct {
 	inst          installer.Installer // chooseInstaller
 	downloadCache string              // downloadCache: "" when off
 	names         []string            // build: the distinct cache entry names, sorted
+	project       string              // projectRoot, computed on first use
 
 	layers []*namedLayer        // namedLayers: custom.pythonRequirements.layers, by name
 	attach map[string]*fnLayers // namedLayers: the named layers each function attaches

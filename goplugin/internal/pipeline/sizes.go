@@ -80,10 +80,11 @@ func (r *state) entryDists(module string) map[string][]string {
 	if err != nil {
 		return nil
 	}
-	return readDists(dir)
+	return readEntryDists(dir)
 }
 
-func readDists(dir string) map[string][]string {
+// readEntryDists reads dists.json of a cache entry folder (nil when it has none).
+func readEntryDists(dir string) map[string][]string {
 	b, err := os.ReadFile(filepath.Join(dir, cache.MetaDir, distsFile))
 	if err != nil {
 		return nil

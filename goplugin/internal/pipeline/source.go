@@ -62,11 +62,11 @@ func (r *state) prepareUnits(ctx context.Context, us []*unit) error {
 
 // readSource reads the unit's requirements: the requirements file itself, or a tool's export
 // (whose relative paths belong to the project folder).
-func (u *unit) readSource() ([]requirements.Line, error) {
+func (u *unit) readSource(guard requirements.Guard) ([]requirements.Line, error) {
 	if u.Exported == nil {
-		return requirements.Read(u.Source)
+		return requirements.ReadGuarded(u.Source, guard)
 	}
-	return requirements.Parse(u.Exported, u.Source)
+	return requirements.ParseGuarded(u.Exported, u.Source, guard)
 }
 
 // sourceMessage is the original's log line for the unit's source (spec E #27).

@@ -107,11 +107,14 @@ func (r *state) buildEntry(ctx context.Context, u *unit) (string, error) {
 		}
 		return dir, nil
 	}
-	dir, hit, err := cache.Ensure(ctx, r.cacheRoot, u.Name, build)
+	dir, hit, err := cache.EnsureVerified(ctx, r.cacheRoot, u.Name, build, r.reportDamaged)
 	if err != nil {
 		return "", err
 	}
 	if hit {
+		if n := cache.Reclaim(r.cacheRoot, u.Name); n > 0 { // leftovers of killed builds
+			r.emit.Verbose(fmt.Sprintf("Removed %d temporary folder(s) left by interrupted builds of %s", n, u.Name))
+		}
 		r.emit.Info("Using static cache of requirements found at " + dir)
 	}
 	return dir, nil

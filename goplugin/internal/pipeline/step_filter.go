@@ -21,7 +21,7 @@ func (filterRequirements) Run(_ context.Context, s *state) error {
 		if u.Empty {
 			continue
 		}
-		lines, err := u.readSource()
+		lines, err := u.readSource(s.guardInclude)
 		if err != nil {
 			return err
 		}
@@ -47,6 +47,7 @@ func (filterRequirements) Run(_ context.Context, s *state) error {
 			continue
 		}
 		u.Lines = rendered
+		u.kept = kept
 		s.todo = append(s.todo, u)
 	}
 	return nil

@@ -27,5 +27,5 @@ func (chooseInstaller) Run(ctx context.Context, s *state) error {
 // set is the installer's view of a unit.
 func (r *state) set(u *unit) installer.Set {
 	return installer.Set{Module: u.Module, Requirements: u.ReqOut, Runtime: u.Runtime, Arch: u.Arch, DownloadCache: r.downloadCache,
-		OSPackages: u.OSPackages, OSPackagesFile: u.OSFile}
+		OSPackages: u.OSPackages, OSPackagesFile: u.OSFile, LocalPackages: u.localNames()}
 }

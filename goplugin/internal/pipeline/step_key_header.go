@@ -49,6 +49,9 @@ func (r *state) keyHeader(u *unit) string {
 		fmt.Fprintf(&b, "# args: %s\n", redact.String(strings.Join(o.PipCmdExtraArgs, " ")))
 	}
 	fmt.Fprintf(&b, "# slim: %t strip: %t patterns: %s\n", o.Slim, o.Strip, strings.Join(o.SlimPatternList, ","))
+	for _, d := range u.Local {
+		fmt.Fprintf(&b, "# local: %s sha256=%s\n", d.Path, d.Digest)
+	}
 	if !o.UseStaticCache {
 		fmt.Fprintf(&b, "# static cache: off\n")
 	}

@@ -33,14 +33,17 @@ func (layerZip) Run(ctx context.Context, s *state) error {
 	if !s.opts.Layer.Enabled {
 		return skip("layer is off")
 	}
-	inputs := s.requirementInputs(".", "python/")
+	inputs, err := s.requirementInputs(".", "python/")
+	if err != nil {
+		return err
+	}
 	if len(inputs) == 0 {
 		s.emit.Warn(diag.WarnAtKey(diag.CodeLayerEmpty, "layer", "is set but the service has no requirements (%s at the service root): no PythonRequirementsLambdaLayer was created.", s.opts.FileName))
 		return nil
 	}
 	dst := s.ws.LayerZip()
 	s.emit.Progress("python-layer-requirements", "Packaging Python Requirements Lambda Layer", false)
-	err := s.writeLayer(ctx, dst, inputs)
+	err = s.writeLayer(ctx, dst, inputs)
 	s.emit.Progress("python-layer-requirements", "", true)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", s.rel(dst), err)

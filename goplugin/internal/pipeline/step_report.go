@@ -116,7 +116,7 @@ func (r *state) reportFunctions(keyed map[string]string) ([]size.Function, []str
 			continue
 		}
 		packed := cache.PackedPath(dir)
-		sf := size.Function{Name: f.Key, Artifact: size.Zip{Name: "cache " + filepath.Base(dir) + " (requirements only)", Path: packed, Dists: readDists(dir)}}
+		sf := size.Function{Name: f.Key, Artifact: size.Zip{Name: "cache " + filepath.Base(dir) + " (requirements only)", Path: packed, Dists: readEntryDists(dir)}}
 		ours, others := r.attachedLayers(f)
 		sf.UnknownLayers = others
 		if ours { // the layer's content is the entry's packed zip: count it once

@@ -53,9 +53,14 @@ func (zipMode) Run(ctx context.Context, s *state) error {
 		if len(individual) > 0 {
 			vendorFn = individual[0]
 		}
-		inputs := append(s.requirementInputs(u.Module, ""), s.vendorInputs(vendorFn, "")...)
+		reqs, err := s.requirementInputs(u.Module, "")
+		if err != nil {
+			s.emit.Progress(progressID, "", true)
+			return err
+		}
+		inputs := append(reqs, s.vendorInputs(vendorFn, "")...)
 		dst := s.ws.RequirementsZip(u.Module)
-		_, err := archive.Merge(ctx, dst, inputs, archive.PackOptions{})
+		_, err = archive.Merge(ctx, dst, inputs, archive.PackOptions{})
 		s.emit.Progress(progressID, "", true)
 		if err != nil {
 			return fmt.Errorf("writing %s: %w", s.rel(dst), err)

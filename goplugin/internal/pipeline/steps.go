@@ -21,9 +21,11 @@ var hooks = map[string][]Step{
 		requirementSets{},          // group the functions into requirements sets (root, modules)
 		versionHints{},             // warn when .python-version & co. disagree with a set's runtime
 		checkVendor{},              // warn about vendor files that cannot load on the targets
+		checkPaths{},               // paths exist, have the right kind and stay in the project
 		findSources{},              // requirements file, Poetry, uv, Pipfile or PEP 621; export
 		filterRequirements{},       // noDeploy, write empty sets, log the source
 		osPackages{},               // apt-requirements.txt beside each set (docker only)
+		localDeps{},                // local path requirements: inside the project, digested for the key
 		checkCacheWritable{},       // an unwritable cache folder names cacheLocation
 		chooseInstaller{},          // target (host pip/uv for matching sets) or docker; probe or validate
 		writeKeyHeaders{},          // generated requirements.txt with the cache-key header
@@ -37,6 +39,7 @@ var hooks = map[string][]Step{
 	// after:package:createDeploymentArtifacts: put the requirements into the artifacts.
 	protocol.PhaseAfter: concat(prelude,
 		pythonGate{},       // stop when no function runs Python
+		checkPaths{},       // vendor folders and modules exist and stay in the project
 		removeZipHelpers{}, // zip: true with cleanupZipHelper: delete what zipMode wrote
 		layerZip{},         // layer: true: .serverless/pythonRequirements.zip and the layer
 		namedLayerZips{},   // layers: .serverless/pythonRequirements<Name>.zip, layers, function Refs

@@ -112,6 +112,7 @@ type frame struct {
 type reader struct {
 	stack []frame // files being read, outermost first
 	out   []Line
+	guard Guard // checks -r/-c files before they are read (nil: none)
 }
 
 // fileID identifies a file for cycle detection: its path with symlinks resolved.
@@ -178,14 +179,22 @@ func (r *reader) line(l rawLine, file, dir string) error {
 			r.out = append(r.out, out) // pip fetches it at install time
 			return nil
 		}
-		return r.include(resolve(dir, expandEnv(v)), v, file, l.no)
+		p := resolve(dir, expandEnv(v))
+		if err := r.check(p, "-r", v, file, l.no); err != nil {
+			return err
+		}
+		return r.include(p, v, file, l.no)
 	}
 	if v, rest, ok, has := optionValue(l.text, toks, 'c', "--constraint"); ok {
 		if !has {
 			return missing("-c/--constraint")
 		}
 		if !isURL(v) {
-			out.Text = "-c " + shellQuote(resolve(dir, expandEnv(v))) + rest
+			p := resolve(dir, expandEnv(v))
+			if err := r.check(p, "-c", v, file, l.no); err != nil {
+				return err
+			}
+			out.Text = "-c " + shellQuote(p) + rest
 		}
 		r.out = append(r.out, out)
 		return nil

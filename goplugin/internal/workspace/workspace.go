@@ -22,6 +22,11 @@ const (
 	LinkName = "requirements"
 	// PointerName is the file holding the folder a module's requirements were built in.
 	PointerName = ".pyreqs-entry"
+	// PackedName is the before hook's copy (a hard link when it can) of the built entry's packed
+	// zip: the after hook reads it, so it never depends on the cache entry still being there.
+	PackedName = ".pyreqs-packed.zip"
+	// DistsName is the before hook's copy of the built entry's per-distribution file lists.
+	DistsName = ".pyreqs-dists.json"
 	// ZipHelperName is zip mode's import helper, written beside the handlers.
 	ZipHelperName = "unzip_requirements.py"
 	// RequirementsZipName is zip mode's archive of the requirements, beside the helper.
@@ -67,6 +72,12 @@ func (w Workspace) Link(module string) string { return w.dotServerless(module, L
 
 // Pointer is the .serverless/[<module>/].pyreqs-entry file naming the built folder.
 func (w Workspace) Pointer(module string) string { return w.dotServerless(module, PointerName) }
+
+// Packed is .serverless/[<module>/].pyreqs-packed.zip, the copy of the entry's packed zip.
+func (w Workspace) Packed(module string) string { return w.dotServerless(module, PackedName) }
+
+// Dists is .serverless/[<module>/].pyreqs-dists.json, the copy of the entry's dists file.
+func (w Workspace) Dists(module string) string { return w.dotServerless(module, DistsName) }
 
 // ZipHelper is zip mode's unzip_requirements.py in the module folder.
 func (w Workspace) ZipHelper(module string) string {
@@ -178,12 +189,12 @@ func (w Workspace) BuiltEntry(module string) (string, error) {
 
 // CleanTargets lists, in a fixed order, everything the plugin may have written for the given
 // modules (sorted, "." included): the legacy folder, per module the link, the generated
-// requirements, the pointer file, .requirements.zip and (with zipHelper) the helper, then the
+// requirements, the pointer file, the packed zip and dists copies, .requirements.zip and (with zipHelper) the helper, then the
 // layer zip.
 func (w Workspace) CleanTargets(modules []string, zipHelper bool) []string {
 	out := []string{w.Legacy()}
 	for _, m := range modules {
-		out = append(out, w.Link(m), w.Requirements(m), w.Pointer(m), w.RequirementsZip(m))
+		out = append(out, w.Link(m), w.Requirements(m), w.Pointer(m), w.Packed(m), w.Dists(m), w.RequirementsZip(m))
 		if zipHelper {
 			out = append(out, w.ZipHelper(m))
 		}

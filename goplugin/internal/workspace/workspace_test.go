@@ -41,7 +41,7 @@ func TestCleanTargetsCoverWhatIsWritten(t *testing.T) {
 	modules := []string{".", "mod"}
 	targets := w.CleanTargets(modules, true)
 	for _, m := range modules {
-		for _, p := range []string{w.Link(m), w.Requirements(m), w.Pointer(m), w.RequirementsZip(m), w.ZipHelper(m)} {
+		for _, p := range []string{w.Link(m), w.Requirements(m), w.Pointer(m), w.Packed(m), w.Dists(m), w.RequirementsZip(m), w.ZipHelper(m)} {
 			if !slices.Contains(targets, p) {
 				t.Errorf("clean misses %s", p)
 			}
