@@ -147,9 +147,17 @@ func (d *docker) engine(ctx context.Context) (*container.Engine, error) {
 
 // Install installs s's requirements into destDir inside a container.
 func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
+	_, _, err := d.install(ctx, s, destDir, nil)
+	return err
+}
+
+// install runs the install container, with after run in it before the files are copied out.
+// It returns the image it ran.
+func (d *docker) install(ctx context.Context, s Set, destDir string, after *container.After) (container.Result, string, error) {
+	var none container.Result
 	eng, err := d.engine(ctx)
 	if err != nil {
-		return err
+		return none, "", err
 	}
 	o, ev, svcDir := d.env.Options, d.env.Events, d.env.Workspace.Dir
 	var platform *ocispec.Platform
@@ -172,14 +180,14 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 		image, err = eng.BuildImage(ctx, container.BuildSpec{Dir: svcDir, Dockerfile: d.dockerfile,
 			Tag: "sls-py-reqs-custom-" + hex.EncodeToString(sum[:6]), Args: d.buildArgs, Platform: bp})
 		if err != nil {
-			return err
+			return none, "", err
 		}
 	default:
 		if o.DockerImage == "" {
 			key = "dockerizePip"
 		}
 		if err := eng.EnsureImage(ctx, image, platform, key); err != nil {
-			return err
+			return none, "", err
 		}
 	}
 	d.mu.Lock()
@@ -202,7 +210,7 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 	ev.Verbose("Running in a container of " + image + ": " + redact.String(name+" "+strings.Join(args, " "), secrets...))
 	reqs, err := os.ReadFile(s.Requirements)
 	if err != nil {
-		return err
+		return none, "", err
 	}
 	job := container.Job{
 		Image: image, ImageKey: key, Platform: platform,
@@ -214,6 +222,7 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 		Strip:         o.Slim && o.Strip,
 		Target:        destDir,
 		ExtraFiles:    o.DockerExtraFiles,
+		After:         after,
 		OnLine:        func(l string) { ev.Debug(redact.String(l, secrets...)) },
 	}
 	if d.env.GOOS == "linux" && !o.DockerRootless {
@@ -221,20 +230,20 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 	}
 	if o.DockerSsh {
 		if job.SSH, err = d.sshFiles(); err != nil {
-			return err
+			return none, "", err
 		}
 	}
 	res, err := eng.Install(ctx, job)
 	var x *container.ExitError
 	if errors.As(err, &x) {
-		return d.exitError(s, x, secrets)
+		return none, image, d.exitError(s, x, secrets)
 	}
 	if err != nil {
-		return err
+		return none, "", err
 	}
 	if len(res.StripFailed) > 0 {
 		ev.Warning("strip could not process some shared libraries; they are kept unstripped:\n" +
 			redact.String(strings.Join(res.StripFailed, "\n"), secrets...))
 	}
-	return nil
+	return res, image, nil
 }

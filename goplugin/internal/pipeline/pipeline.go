@@ -65,6 +65,7 @@ type state struct {
 	inst          installer.Installer // chooseInstaller
 	downloadCache string              // downloadCache: "" when off
 	names         []string            // build: the distinct cache entry names, sorted
+	bytecode      bytecodePlans       // key-header: how each set is compiled to bytecode
 }
 
 // Run executes req and returns the edits for the shim.
