@@ -18,6 +18,9 @@ type job struct {
 	src    string   // the artifact read (the framework's or the user's)
 	fnKeys []string // functions whose artifact becomes dst
 	moved  bool     // dst differs from the framework's artifact
+	// ownCode: add the bytecode of the service's own files (compileFunctionCode), under root.
+	ownCode bool
+	root    string
 }
 
 // injectJobs lists the artifacts to write: one per individually packaged Python function, one
@@ -29,6 +32,9 @@ func (r *state) injectJobs() ([]*job, error) {
 	if r.req.Service.Provider.Name == "scaleway" {
 		root = "package/"
 	}
+	// Requirements and vendor files go into the artifacts unless zip or layer mode holds them;
+	// compileFunctionCode rewrites the artifacts in every mode.
+	reqs, own := !r.opts.Zip && !r.opts.Layer.Enabled, r.compileOwnCode()
 	for _, f := range r.pythonFuncs() {
 		if f.Individual {
 			art := r.functionArtifact(f)
@@ -38,9 +44,9 @@ func (r *state) injectJobs() ([]*job, error) {
 			if r.remoteArtifact(art, "functions."+f.Key) {
 				continue
 			}
-			j := &job{dst: art, src: art, label: f.Key, fnKeys: []string{f.Key}}
+			j := &job{dst: art, src: art, label: f.Key, fnKeys: []string{f.Key}, ownCode: own, root: root}
 			base := archive.Input{Zip: art}
-			if f.Module != "." {
+			if f.Module != "." && !r.opts.Layer.Enabled {
 				name := f.Obj.Name
 				if name == "" {
 					name = f.Key
@@ -51,11 +57,11 @@ func (r *state) injectJobs() ([]*job, error) {
 				base.KeepAlso = keepFrameworkExtras
 			}
 			j.inputs = append(j.inputs, base)
-			if !r.opts.Zip {
+			if reqs {
 				j.inputs = append(j.inputs, r.requirementInputs(f.Module, root)...)
 				j.inputs = append(j.inputs, r.vendorInputs(f, root)...)
 			}
-			if len(j.inputs) == 1 && !j.moved {
+			if len(j.inputs) == 1 && !j.moved && !own {
 				continue // nothing to add: leave the framework's artifact untouched
 			}
 			if !j.moved && !r.ws.InDotServerless(art) {
@@ -66,10 +72,10 @@ func (r *state) injectJobs() ([]*job, error) {
 			jobs = append(jobs, j)
 			continue
 		}
-		if r.opts.Zip {
+		if !reqs && !own {
 			continue
 		}
-		if f.Vendor != "" {
+		if f.Vendor != "" && reqs {
 			r.emit.Warning(fmt.Sprintf("functions.%s.vendor is ignored because the function is not packaged individually "+
 				"(all shared functions use one artifact). Use custom.pythonRequirements.vendor, or package.individually: true.", f.Key))
 		}
@@ -84,16 +90,19 @@ func (r *state) injectJobs() ([]*job, error) {
 			j.fnKeys = append(j.fnKeys, f.Key)
 			continue
 		}
-		j := &job{dst: art, src: art, label: "service", fnKeys: []string{f.Key}, inputs: []archive.Input{{Zip: art}}}
-		j.inputs = append(j.inputs, r.requirementInputs(".", root)...)
-		j.inputs = append(j.inputs, r.vendorInputs(nil, root)...)
+		j := &job{dst: art, src: art, label: "service", fnKeys: []string{f.Key}, inputs: []archive.Input{{Zip: art}},
+			ownCode: own, root: root}
+		if reqs {
+			j.inputs = append(j.inputs, r.requirementInputs(".", root)...)
+			j.inputs = append(j.inputs, r.vendorInputs(nil, root)...)
+		}
 		if !r.ws.InDotServerless(art) {
 			// A user-supplied artifact is never modified in place: write a copy into .serverless.
 			j.dst = r.ws.ArtifactCopy("", art)
 			j.moved = true
 		}
 		sharedDone[art] = j
-		if len(j.inputs) == 1 {
+		if len(j.inputs) == 1 && !own {
 			continue
 		}
 		jobs = append(jobs, j)

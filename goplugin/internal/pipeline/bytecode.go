@@ -34,6 +34,12 @@ type bytecodePlans struct {
 	noticed bool
 }
 
+func (b *bytecodePlans) init() {
+	if b.plans == nil {
+		b.plans, b.probed = map[*unit]*compilePlan{}, map[string]*install.Interpreter{}
+	}
+}
+
 // compilePlan is how one set is compiled.
 type compilePlan struct {
 	job    bytecode.Job        // DDir and Version; Tree is set when compiling
@@ -63,9 +69,7 @@ func (r *state) planBytecode(ctx context.Context, u *unit) string {
 	b := &r.bytecode
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.plans == nil {
-		b.plans, b.probed = map[*unit]*compilePlan{}, map[string]*install.Interpreter{}
-	}
+	b.init()
 	if !r.opts.CompileBytecode {
 		return "# bytecode: off\n"
 	}
@@ -80,6 +84,20 @@ func (r *state) planBytecode(ctx context.Context, u *unit) string {
 		p.key = fmt.Sprintf("# bytecode: unchecked-hash ddir=%s python=%s\n", p.job.DDir, ic.CompilerKey(r.set(u)))
 		return p.key
 	}
+	bin, py, skip := r.hostPython(ctx, ver)
+	if skip != nil {
+		p.skip = skip
+		p.key = fmt.Sprintf("# bytecode: unavailable (no Python %s interpreter)\n", ver)
+		return p.key
+	}
+	p.python = bin
+	p.key = fmt.Sprintf("# bytecode: unchecked-hash ddir=%s python=%s %s\n", p.job.DDir, py.Impl, py.Version)
+	return p.key
+}
+
+// hostPython finds an interpreter of Python ver on this machine: the installer's (pythonBin),
+// else python<ver>. When there is none it returns the notice (b.mu held).
+func (r *state) hostPython(ctx context.Context, ver string) (string, *install.Interpreter, *bytecode.SkipError) {
 	var cands []string
 	if hi, ok := r.inst.(installer.HostInterpreter); ok {
 		bin, _ := hi.Interpreter()
@@ -88,25 +106,20 @@ func (r *state) planBytecode(ctx context.Context, u *unit) string {
 		cands = append(cands, r.opts.PythonBin)
 	}
 	cands = append(cands, "python"+ver)
-	first := cands[0]
 	for _, c := range cands {
 		py := r.probePython(ctx, c)
 		if py != nil && py.Impl == "cpython" && py.MajorMinor() == ver {
-			p.python = c
-			p.key = fmt.Sprintf("# bytecode: unchecked-hash ddir=%s python=%s %s\n", p.job.DDir, py.Impl, py.Version)
-			return p.key
+			return c, py, nil
 		}
 	}
 	have := "not available"
-	if py := b.probed[first]; py != nil {
+	if py := r.bytecode.probed[cands[0]]; py != nil {
 		have = py.Version
 		if py.Impl != "cpython" {
 			have = py.Impl + " " + py.Version
 		}
 	}
-	p.skip = &bytecode.SkipError{Want: ver, Have: have, Python: "pythonBin (" + first + ")"}
-	p.key = fmt.Sprintf("# bytecode: unavailable (no Python %s interpreter)\n", ver)
-	return p.key
+	return "", nil, &bytecode.SkipError{Want: ver, Have: have, Python: "pythonBin (" + cands[0] + ")"}
 }
 
 // probePython learns an interpreter's version once per run (b.mu held).
