@@ -39,7 +39,7 @@ func TestSlim(t *testing.T) {
 			t.Errorf("%s: %s has a symbol table = %v, want %v (stripped = %v)", step, so, got, w.symtab, !w.symtab)
 		}
 		assertNoPluginMeta(t, art, entries)
-		if _, got := entries["pyreqs_pure/__pycache__/__init__."+cacheTag(t)+".pyc"]; got != w.pyc {
+		if _, got := entries["pyreqs_pure/__pycache__/__init__."+testCacheTag+".pyc"]; got != w.pyc {
 			t.Errorf("%s: pyreqs_pure's bytecode present = %v, want %v", step, got, w.pyc)
 		}
 		if !w.pyc {
@@ -82,7 +82,7 @@ func TestSlim(t *testing.T) {
 	s.SetConfig("custom.pythonRequirements.slimPatternsAppendDefaults", false)
 	s.MustSls("package")
 	check("slimPatternsAppendDefaults: false", want{distInfo: true, cli: false, symtab: false, pyc: true})
-	if _, ok := ZipEntries(t, art)["pyreqs_pure/__pycache__/cli."+cacheTag(t)+".pyc"]; ok {
+	if _, ok := ZipEntries(t, art)["pyreqs_pure/__pycache__/cli."+testCacheTag+".pyc"]; ok {
 		t.Errorf("slimPatternsAppendDefaults: false: the bytecode of the deleted cli.py is still shipped")
 	}
 
