@@ -28,7 +28,7 @@ class Bad:
 try:
     pyreqs_pure.greet(Bad())
 except RuntimeError:
-    print("frame", [l.strip() for l in traceback.format_exc().splitlines() if l.strip().startswith("File ")][-1])
+    print("frame", [l.strip() for l in traceback.format_exc().splitlines() if l.strip().endswith(", in greet")][0])
 `
 
 // TestBytecodeIsLoaded packages services with the default options and runs their code the way
