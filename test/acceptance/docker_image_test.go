@@ -31,14 +31,14 @@ func assertDockerBasic(t *testing.T, zipPath string) map[string]Entry {
 		if strings.HasPrefix(name, "pyreqs_native/_speed.") && strings.HasSuffix(name, ".so") {
 			native = true
 		}
-		if name == ".completed_requirements" || strings.HasSuffix(name, ".pyc") ||
-			strings.HasPrefix(name, ".pyreqs/") || strings.HasPrefix(name, "node_modules/") {
+		if name == ".completed_requirements" || strings.HasPrefix(name, ".pyreqs/") || strings.HasPrefix(name, "node_modules/") {
 			t.Errorf("%s: unexpected entry %s", zipPath, name)
 		}
 	}
 	if !native {
 		t.Errorf("%s: no compiled pyreqs_native/_speed*.so", zipPath)
 	}
+	assertNoPluginMeta(t, zipPath, entries) // bytecode only ours, next to its source
 	// The service's own requirements.txt, not the generated one with its key header.
 	if got := string(ZipRead(t, zipPath, "requirements.txt")); strings.Contains(got, "#") {
 		t.Errorf("%s: requirements.txt is the generated file:\n%s", zipPath, got)

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -55,19 +56,40 @@ func zipHashes(t testing.TB, dir string) map[string]string {
 	return out
 }
 
-// assertNoPluginMeta checks that none of the cache's own files or bytecode got into an artifact.
+// assertNoPluginMeta checks that none of the cache's own files got into an artifact, and that
+// every bytecode file in it is ours: __pycache__/<name>.<tag>.pyc next to its <name>.py source
+// (no stray .pyc/.pyo of a package, no bytecode whose source slim deleted).
 func assertNoPluginMeta(t testing.TB, zipPath string, entries map[string]Entry) {
 	t.Helper()
 	for name := range entries {
 		base := filepath.Base(name)
 		switch {
 		case base == ".completed_requirements",
-			name == ".pyreqs" || strings.HasPrefix(name, ".pyreqs/") || strings.Contains(name, "/.pyreqs/"),
-			strings.Contains("/"+name, "/__pycache__"),
-			strings.HasSuffix(name, ".pyc"), strings.HasSuffix(name, ".pyo"):
-			t.Errorf("%s: the plugin's own file or bytecode %s is in the artifact", filepath.Base(zipPath), name)
+			name == ".pyreqs" || strings.HasPrefix(name, ".pyreqs/") || strings.Contains(name, "/.pyreqs/"):
+			t.Errorf("%s: the plugin's own file %s is in the artifact", filepath.Base(zipPath), name)
+		case strings.HasSuffix(name, ".pyc"), strings.HasSuffix(name, ".pyo"):
+			if src := pycSource(name); src == "" {
+				t.Errorf("%s: bytecode outside __pycache__: %s", filepath.Base(zipPath), name)
+			} else if _, ok := entries[src]; !ok {
+				t.Errorf("%s: bytecode without its source %s: %s", filepath.Base(zipPath), src, name)
+			}
 		}
 	}
+}
+
+// pycSource is the source of a __pycache__/<name>.<tag>.pyc entry ("" for other names).
+func pycSource(name string) string {
+	dir, file := path.Split(name)
+	parent, ok := strings.CutSuffix(dir, "__pycache__/")
+	if !ok || !strings.HasSuffix(file, ".pyc") {
+		return ""
+	}
+	stem := strings.TrimSuffix(file, ".pyc")
+	i := strings.LastIndex(stem, ".")
+	if i <= 0 {
+		return ""
+	}
+	return parent + stem[:i] + ".py"
 }
 
 // assertHas checks that entries include every name.

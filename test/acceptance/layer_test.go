@@ -31,7 +31,7 @@ func TestLayer(t *testing.T) {
 			t.Errorf("layer zip entry %s is not under python/", name)
 		}
 		if n := strings.TrimPrefix(name, "python/"); n == "requirements.txt" || n == ".completed_requirements" ||
-			strings.HasPrefix(n, ".pyreqs") || strings.HasSuffix(n, ".pyc") {
+			strings.HasPrefix(n, ".pyreqs") {
 			t.Errorf("layer zip holds %s", name)
 		}
 	}

@@ -14,10 +14,11 @@ import (
 	"testing"
 )
 
-// TestPackageDeterministic packages basic twice (cold, then warm from the static
-// cache) and checks the artifact: every requirement, exec bits, none of the cache's own files or
-// bytecode, the user's requirements.txt kept, byte-identical artifacts, and a handler that
-// imports its dependencies from the unzipped artifact.
+// TestPackageDeterministic packages basic three times (cold, warm from the static cache, cold
+// again in an empty cache) and checks the artifact: every requirement and its bytecode, exec bits,
+// none of the cache's own files, the user's requirements.txt kept, byte-identical artifacts (the
+// compiled bytecode included), and a handler that imports its dependencies from the unzipped
+// artifact.
 func TestPackageDeterministic(t *testing.T) {
 	t.Parallel()
 	s := NewService(t, "basic", Ours)
@@ -35,7 +36,8 @@ func TestPackageDeterministic(t *testing.T) {
 		"handler.py", "requirements.txt", "scripts/run.sh",
 		"pyreqs_pure/__init__.py", "pyreqs_pure/_version.py", "pyreqs_withdeps/__init__.py",
 		"pyreqs_sdistonly/__init__.py", "pyreqs_native/__init__.py",
-		"pyreqs_pure-1.0.0.dist-info/RECORD", "bin/pyreqs-pure")
+		"pyreqs_pure-1.0.0.dist-info/RECORD", "bin/pyreqs-pure",
+		"pyreqs_pure/__pycache__/__init__."+testCacheTag+".pyc", "pyreqs_pure/__pycache__/_version."+testCacheTag+".pyc")
 	assertNoPluginMeta(t, art, entries)
 	for name, want := range map[string]os.FileMode{"bin/pyreqs-pure": 0o755, "scripts/run.sh": 0o755, "handler.py": 0o644, "pyreqs_pure/__init__.py": 0o644} {
 		if e, ok := entries[name]; ok && e.Mode.Perm() != want {
@@ -82,6 +84,13 @@ func TestPackageDeterministic(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(s.Path("requirements.txt")); string(got) != string(userReqs) {
 		t.Errorf("the user's requirements.txt was changed on disk")
+	}
+
+	// Cold again, in an empty cache: install and compile again give the same bytes.
+	s.CacheDir = t.TempDir()
+	s.MustSls("package")
+	if third := fileSHA256(t, art); third != first {
+		t.Errorf("sha256 of %s differs between two cold builds: %s then %s", filepath.Base(art), first, third)
 	}
 }
 

@@ -12,14 +12,16 @@ import (
 // the C extension; strings 'true'/'false' mean what they say; strip: 'false' keeps the symbols;
 // slimPatternsAppendDefaults: false replaces the defaults; switching slim off brings everything
 // back and switching it on again gives the first artifact byte for byte (slim results never reach
-// another configuration through the cache).
+// another configuration through the cache). The bytecode compiled by default ships unless slim's
+// default patterns delete it: with slim off, and with slimPatternsAppendDefaults: false (as the
+// original's tests expect .pyc files there).
 func TestSlim(t *testing.T) {
 	t.Parallel()
 	s := NewService(t, "basic", Ours)
 	art := s.Artifact()
 
 	type want struct {
-		distInfo, cli, symtab bool
+		distInfo, cli, symtab, pyc bool
 	}
 	check := func(step string, w want) map[string]Entry {
 		t.Helper()
@@ -36,9 +38,15 @@ func TestSlim(t *testing.T) {
 		if got := hasSymtab(t, art, so); got != w.symtab {
 			t.Errorf("%s: %s has a symbol table = %v, want %v (stripped = %v)", step, so, got, w.symtab, !w.symtab)
 		}
-		for name := range entries {
-			if strings.HasSuffix(name, ".pyc") || strings.Contains(name, "__pycache__") {
-				t.Errorf("%s: %s in the artifact", step, name)
+		assertNoPluginMeta(t, art, entries)
+		if _, got := entries["pyreqs_pure/__pycache__/__init__."+testCacheTag+".pyc"]; got != w.pyc {
+			t.Errorf("%s: pyreqs_pure's bytecode present = %v, want %v", step, got, w.pyc)
+		}
+		if !w.pyc {
+			for name := range entries {
+				if strings.HasSuffix(name, ".pyc") || strings.Contains(name, "__pycache__") {
+					t.Errorf("%s: %s in the artifact", step, name)
+				}
 			}
 		}
 		return entries
@@ -54,7 +62,7 @@ func TestSlim(t *testing.T) {
 	// 2. slim: 'false': nothing deleted, nothing stripped, although the cache holds a slim build.
 	s.SetConfig("custom.pythonRequirements.slim", "false")
 	s.MustSls("package")
-	check("slim 'false'", want{distInfo: true, cli: true, symtab: true})
+	check("slim 'false'", want{distInfo: true, cli: true, symtab: true, pyc: true})
 
 	// 3. slim again: the first artifact, byte for byte.
 	s.SetConfig("custom.pythonRequirements.slim", "true")
@@ -73,7 +81,10 @@ func TestSlim(t *testing.T) {
 	s.UnsetConfig("custom.pythonRequirements.strip")
 	s.SetConfig("custom.pythonRequirements.slimPatternsAppendDefaults", false)
 	s.MustSls("package")
-	check("slimPatternsAppendDefaults: false", want{distInfo: true, cli: false, symtab: false})
+	check("slimPatternsAppendDefaults: false", want{distInfo: true, cli: false, symtab: false, pyc: true})
+	if _, ok := ZipEntries(t, art)["pyreqs_pure/__pycache__/cli."+testCacheTag+".pyc"]; ok {
+		t.Errorf("slimPatternsAppendDefaults: false: the bytecode of the deleted cli.py is still shipped")
+	}
 
 	// Four distinct configurations, four cache entries: none was reused for another.
 	root := filepath.Join(s.CacheDir, "serverless-python-requirements")

@@ -7,7 +7,6 @@ package main
 import (
 	"archive/zip"
 	"bytes"
-	"compress/flate"
 	"fmt"
 	"io"
 	"os"
@@ -40,24 +39,41 @@ type coldResult struct {
 	note    string
 }
 
-// oursArtifacts returns our artifacts without and with bytecode for svc, packaged in dir.
-//
-// Until the pipeline compiles bytecode itself, "ours + bytecode" is our artifact post-compiled
-// with the driver of goplugin/internal/bytecode (compile.py), the way the build will do it:
-// unchecked-hash, ddir /var/task, requirements only. Once the build does it, "ours + bytecode"
-// is our default artifact and "ours, no bytecode" the service built with bytecode turned off:
-// only this function changes.
+// oursArtifacts returns our artifacts without and with bytecode for svc, packaged in dir: "ours +
+// bytecode" is our default artifact (compileBytecode is on by default), "ours, no bytecode" the
+// same service packaged once more with compileBytecode: false (in a copy of dir, with a cache of
+// its own; a -coldstart-only run reuses the one a full run left).
 func oursArtifacts(svc, dir, work string) (plain, compiled string, note string, err error) {
-	plain, err = artifactOf(svc, dir)
+	compiled, err = artifactOf(svc, dir)
 	if err != nil {
 		return "", "", "", err
 	}
-	compiled = filepath.Join(work, "cold", svc+"-ours-bytecode.zip")
-	if err := postCompile(svc, plain, compiled, filepath.Join(work, "cold", svc+"-compile")); err != nil {
-		return "", "", "", err
+	off := filepath.Join(work, "cold", svc+"-ours-nobytecode")
+	if plain, err = artifactOf(svc, off); err != nil {
+		if slsBin == "" {
+			return "", "", "", fmt.Errorf("no artifact without bytecode for %s: run the bench once without -coldstart-only", svc)
+		}
+		os.RemoveAll(off)
+		if err := copyTree(dir, off); err != nil {
+			return "", "", "", err
+		}
+		yml := filepath.Join(off, "serverless.yml")
+		b, err := os.ReadFile(yml)
+		if err != nil {
+			return "", "", "", err
+		}
+		b = append(b, []byte("custom:\n  pythonRequirements:\n    compileBytecode: false\n")...)
+		if err := os.WriteFile(yml, b, 0o644); err != nil {
+			return "", "", "", err
+		}
+		if _, err := slsPackage(off, filepath.Join(work, "cache-"+svc+"-ours-nobytecode")); err != nil {
+			return "", "", "", fmt.Errorf("%s with compileBytecode: false: %w", svc, err)
+		}
+		if plain, err = artifactOf(svc, off); err != nil {
+			return "", "", "", err
+		}
 	}
-	return plain, compiled, "ours + bytecode = our artifact post-compiled by goplugin/internal/bytecode's driver " +
-		"(python3.11 on the host, unchecked-hash, ddir /var/task, requirements only; added entries deflated at level 6)", nil
+	return plain, compiled, "ours + bytecode = our default artifact (compileBytecode: true); ours, no bytecode = compileBytecode: false", nil
 }
 
 func artifactOf(svc, dir string) (string, error) {
@@ -216,119 +232,6 @@ func extractFile(f *zip.File, target string) error {
 		return err
 	}
 	return os.Chtimes(target, f.Modified, f.Modified)
-}
-
-// postCompile writes dst: the entries of src unchanged, plus the .pyc files the bytecode driver
-// writes for the requirements in it (the service's own files are left alone, as by default).
-func postCompile(svc, src, dst, scratch string) error {
-	a := &coldArtifact{tree: scratch}
-	if err := unzipTree(src, a); err != nil {
-		return err
-	}
-	own := map[string]bool{}
-	ents, err := os.ReadDir(filepath.Join(root, "test/bench/services", svc))
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		own[e.Name()] = true
-	}
-	top, err := os.ReadDir(scratch)
-	if err != nil {
-		return err
-	}
-	var paths []string
-	for _, e := range top {
-		if !own[e.Name()] {
-			paths = append(paths, e.Name())
-		}
-	}
-	script, err := os.ReadFile(filepath.Join(root, "goplugin/internal/bytecode/compile.py"))
-	if err != nil {
-		return err
-	}
-	args := append([]string{"-B", "-s", "-c", string(script), "--tree", scratch, "--ddir", "/var/task",
-		"--expect-version", "3.11", "--"}, paths...)
-	cmd := exec.Command("python3.11", args...)
-	cmd.Env = append(os.Environ(), "PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("compiling bytecode: %w\n%s%s", err, out.String(), tail(errb.String(), 20))
-	}
-	if verbose {
-		fmt.Fprintf(os.Stderr, "bench: %s post-compiled: %s\n", svc, lastLine(out.String()))
-	}
-	return addPycs(src, dst, scratch)
-}
-
-// addPycs copies every entry of src without recompressing it and adds the .pyc files of tree,
-// deflated at level 6 with the fixed entry time our archives use; entries are sorted by name.
-func addPycs(src, dst, tree string) error {
-	zr, err := zip.OpenReader(src)
-	if err != nil {
-		return err
-	}
-	defer zr.Close()
-	existing := map[string]*zip.File{}
-	var names []string
-	for _, f := range zr.File {
-		existing[f.Name] = f
-		names = append(names, f.Name)
-	}
-	err = filepath.WalkDir(tree, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".pyc") {
-			return err
-		}
-		rel, _ := filepath.Rel(tree, p)
-		if rel = filepath.ToSlash(rel); existing[rel] == nil {
-			names = append(names, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	tmp := dst + ".tmp"
-	out, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	defer out.Close()
-	zw := zip.NewWriter(out)
-	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, 6) })
-	for _, n := range names {
-		if f := existing[n]; f != nil {
-			if err := zw.Copy(f); err != nil {
-				return err
-			}
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(tree, filepath.FromSlash(n)))
-		if err != nil {
-			return err
-		}
-		h := &zip.FileHeader{Name: n, Method: zip.Deflate, Modified: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}
-		h.SetMode(0o644)
-		w, err := zw.CreateHeader(h)
-		if err != nil {
-			return err
-		}
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
-	}
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, dst)
 }
 
 func renderCold(rs []*coldResult, runs int) string {

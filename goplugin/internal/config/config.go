@@ -77,6 +77,8 @@ type Options struct {
 	Strip                      bool // default true; only meaningful with Slim
 	SlimPatterns               []string
 	SlimPatternsAppendDefaults bool // default true
+	CompileBytecode            bool // default true
+	CompileFunctionCode        bool
 	Layer                      Layer
 	CleanupZipHelper           bool // default true
 	InvalidateCaches           bool

@@ -14,6 +14,7 @@ const (
 	// docsOSLibraries links the README section on apt-requirements.txt.
 	docsOSLibraries = "See [OS libraries](#os-libraries)."
 	docsTarget      = "See [Installing for the Lambda target](#installing-for-the-lambda-target)."
+	docsBytecode    = "See [Bytecode](#bytecode)."
 )
 
 // optionTable defines every key of custom.pythonRequirements, in the order of spec A.2; the
@@ -59,6 +60,18 @@ var optionTable = []Spec{
 		Key: "slimPatternsAppendDefaults", Kind: Bool, Default: true,
 		Description: "Keep the default slim patterns and add `slimPatterns` to them; `false` makes `slimPatterns` replace the defaults.",
 		decode:      boolField(func(o *Options) *bool { return &o.SlimPatternsAppendDefaults }),
+	},
+	{
+		Key: "compileBytecode", Kind: Bool, Default: true,
+		Description: "Compile the requirements to `.pyc` files (PEP 552 unchecked-hash, with the paths they have on Lambda) with an interpreter of the functions' Python version, and ship them: faster cold starts, bigger artifacts. `false` ships no bytecode. `slim`'s default patterns still delete them.",
+		Docs:        docsBytecode,
+		decode:      boolField(func(o *Options) *bool { return &o.CompileBytecode }),
+	},
+	{
+		Key: "compileFunctionCode", Kind: Bool, Default: false,
+		Description: "With `compileBytecode`, also compile the service's own `.py` files in the function artifacts.",
+		Docs:        docsBytecode,
+		decode:      boolField(func(o *Options) *bool { return &o.CompileFunctionCode }),
 	},
 	{
 		Key: "layer", Kind: LayerKind, Default: false,

@@ -61,6 +61,7 @@ type Job struct {
 	// this process and belong to the invoking user.
 	Target     string
 	ExtraFiles []string // container paths copied into Target after the install (dockerExtraFiles)
+	After      *After   // run after the install and strip (nil: nothing)
 	SSH        *SSH
 	OnLine     func(line string) // each line of the container's output
 }
@@ -81,6 +82,7 @@ type Result struct {
 	// StripFailed holds strip's complaints about libraries it could not process (they are
 	// kept unstripped, as with the original's find -exec strip); empty when all were stripped.
 	StripFailed []string
+	After       *AfterResult // set when Job.After was run
 }
 
 // ExitError is a container step that failed.
@@ -198,6 +200,13 @@ func (e *Engine) Install(ctx context.Context, j Job) (res Result, err error) {
 		return res, x
 	}
 
+	if j.After != nil {
+		a, err := e.readAfter(ctx, id)
+		if err != nil {
+			return res, err
+		}
+		res.After = &a
+	}
 	out, err := e.api.CopyFromContainer(ctx, id, client.CopyFromContainerOptions{SourcePath: TaskDir})
 	if err != nil {
 		return res, e.wrap(ctx, "copying the installed packages out of the container", err)
@@ -256,7 +265,7 @@ func script(strip bool, chown string) string {
 func (e *Engine) containerConfig(j Job, chown string) (*container.Config, *container.HostConfig) {
 	cfg := &container.Config{
 		Image:      j.Image,
-		Cmd:        append([]string{"/bin/sh", "-c", script(j.Strip, chown), "pyreqs"}, j.Command...),
+		Cmd:        append([]string{"/bin/sh", "-c", script(j.Strip, chown) + afterScript(j.After), "pyreqs"}, j.Command...),
 		Env:        append(append([]string{}, j.Env...), j.Run.Env...),
 		Labels:     e.labels(),
 		User:       j.Run.User,

@@ -115,6 +115,7 @@ const (
 	CodeDockerSSHRemote      = "PYREQS_DOCKER_SSH_REMOTE"
 	CodeBinaryPathMissing    = "PYREQS_BINARY_PATH_MISSING"
 	CodeOptionsBlockMisspelt = "PYREQS_OPTIONS_BLOCK_MISSPELT"
+	CodeBytecodeSkipped      = "PYREQS_BYTECODE_SKIPPED"
 
 	// Packaging checks, target installs and OS packages.
 	CodeSizeUnzipped        = "PYREQS_SIZE_UNZIPPED"
@@ -279,6 +280,8 @@ var entries = []Entry{
 		Fix: "Nothing to do if the key works; use a local engine to forward the SSH agent."},
 	{Code: CodeBinaryPathMissing, Kind: KindWarning, Shim: true, Meaning: "PYREQS_BINARY_PATH names a file that does not exist; it is ignored.",
 		Fix: "Point PYREQS_BINARY_PATH at the pyreqs binary, or unset it."},
+	{Code: CodeBytecodeSkipped, Kind: KindWarning, Meaning: "No interpreter of the functions' Python version is available to compile the requirements to bytecode; they ship without `.pyc` files (slower cold starts).",
+		Fix: "Set pythonBin to an interpreter of the functions' Python version, or dockerizePip: true (with a dockerImage of that version), or compileBytecode: false to ship no bytecode without this notice."},
 
 	// --- packaging checks ----------------------------------------------------------------------
 	{Code: CodeSizeUnzipped, Meaning: "A function's code plus its layers is not smaller than 262,144,000 bytes unzipped: Lambda would refuse it after the upload.",

@@ -149,9 +149,17 @@ func (d *docker) engine(ctx context.Context) (*container.Engine, error) {
 
 // Install installs s's requirements into destDir inside a container.
 func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
+	_, _, err := d.install(ctx, s, destDir, nil)
+	return err
+}
+
+// install runs the install container, with after run in it before the files are copied out.
+// It returns the image it ran.
+func (d *docker) install(ctx context.Context, s Set, destDir string, after *container.After) (container.Result, string, error) {
+	var none container.Result
 	eng, err := d.engine(ctx)
 	if err != nil {
-		return err
+		return none, "", err
 	}
 	o, ev, svcDir := d.env.Options, d.env.Events, d.env.Workspace.Dir
 	var platform *ocispec.Platform
@@ -174,14 +182,14 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 		image, err = eng.BuildImage(ctx, container.BuildSpec{Dir: svcDir, Dockerfile: d.dockerfile,
 			Tag: "sls-py-reqs-custom-" + hex.EncodeToString(sum[:6]), Args: d.buildArgs, Platform: bp})
 		if err != nil {
-			return err
+			return none, "", err
 		}
 	default:
 		if o.DockerImage == "" {
 			key = "dockerizePip"
 		}
 		if err := eng.EnsureImage(ctx, image, platform, key); err != nil {
-			return err
+			return none, "", err
 		}
 	}
 	d.mu.Lock()
@@ -204,7 +212,7 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 	ev.Verbose("Running in a container of " + image + ": " + name + " " + strings.Join(args, " "))
 	reqs, err := os.ReadFile(s.Requirements)
 	if err != nil {
-		return err
+		return none, "", err
 	}
 	command := append([]string{name}, args...)
 	inputs := []container.File{{Name: "requirements.txt", Mode: 0o644, Data: reqs}}
@@ -223,7 +231,7 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 	}
 	command, err = withOSPackages(s, command)
 	if err != nil {
-		return err
+		return none, "", err
 	}
 	job := container.Job{
 		Image: image, ImageKey: key, Platform: platform,
@@ -235,6 +243,7 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 		Strip:         o.Slim && o.Strip,
 		Target:        destDir,
 		ExtraFiles:    o.DockerExtraFiles,
+		After:         after,
 		OnLine: func(l string) {
 			if strings.HasPrefix(l, "pyreqs: ") { // the uv wrapper says which uv it runs
 				ev.Verbose(strings.TrimPrefix(l, "pyreqs: "))
@@ -248,23 +257,23 @@ func (d *docker) Install(ctx context.Context, s Set, destDir string) error {
 	}
 	if o.DockerSsh {
 		if job.SSH, err = d.sshFiles(); err != nil {
-			return err
+			return none, "", err
 		}
 	}
 	res, err := eng.Install(ctx, job)
 	var x *container.ExitError
 	if errors.As(err, &x) {
 		if oe := osPackagesError(s, x); oe != nil {
-			return oe
+			return none, image, oe
 		}
-		return d.exitError(s, x)
+		return none, image, d.exitError(s, x)
 	}
 	if err != nil {
-		return err
+		return none, "", err
 	}
 	if len(res.StripFailed) > 0 {
 		ev.Warn(diag.WarnAtKey(diag.CodeStripIncomplete, "strip", "strip could not process some shared libraries; they are kept unstripped:\n%s",
 			strings.Join(res.StripFailed, "\n")))
 	}
-	return d.reportLibraries(s, destDir)
+	return res, image, d.reportLibraries(s, destDir)
 }

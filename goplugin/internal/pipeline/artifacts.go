@@ -16,6 +16,9 @@ type job struct {
 	src    string   // the artifact read (the framework's or the user's)
 	fnKeys []string // functions whose artifact becomes dst
 	moved  bool     // dst differs from the framework's artifact
+	// ownCode: add the bytecode of the service's own files (compileFunctionCode), under root.
+	ownCode bool
+	root    string
 }
 
 // injectJobs lists the artifacts to write: one per individually packaged Python function, one
@@ -27,6 +30,9 @@ func (r *state) injectJobs() ([]*job, error) {
 	if r.req.Service.Provider.Name == "scaleway" {
 		root = "package/"
 	}
+	// Requirements and vendor files go into the artifacts unless zip or layer mode holds them;
+	// compileFunctionCode rewrites the artifacts in every mode.
+	reqs, own := !r.opts.Zip && !r.opts.Layer.Enabled, r.compileOwnCode()
 	for _, f := range r.pythonFuncs() {
 		if f.Individual {
 			art := r.functionArtifact(f)
@@ -36,9 +42,9 @@ func (r *state) injectJobs() ([]*job, error) {
 			if r.remoteArtifact(art, "functions."+f.Key) {
 				continue
 			}
-			j := &job{dst: art, src: art, label: f.Key, fnKeys: []string{f.Key}}
+			j := &job{dst: art, src: art, label: f.Key, fnKeys: []string{f.Key}, ownCode: own, root: root}
 			base := archive.Input{Zip: art}
-			if f.Module != "." {
+			if f.Module != "." && !r.opts.Layer.Enabled {
 				name := f.Obj.Name
 				if name == "" {
 					name = f.Key
@@ -49,15 +55,15 @@ func (r *state) injectJobs() ([]*job, error) {
 				base.KeepAlso = keepFrameworkExtras
 			}
 			j.inputs = append(j.inputs, base)
-			if !r.opts.Zip {
-				reqs, err := r.requirementInputs(f.Module, root)
+			if reqs {
+				ins, err := r.requirementInputs(f.Module, root)
 				if err != nil {
 					return nil, err
 				}
-				j.inputs = append(j.inputs, reqs...)
+				j.inputs = append(j.inputs, ins...)
 				j.inputs = append(j.inputs, r.vendorInputs(f, root)...)
 			}
-			if len(j.inputs) == 1 && !j.moved {
+			if len(j.inputs) == 1 && !j.moved && !own {
 				continue // nothing to add: leave the framework's artifact untouched
 			}
 			if !j.moved && !r.ws.InDotServerless(art) {
@@ -68,10 +74,10 @@ func (r *state) injectJobs() ([]*job, error) {
 			jobs = append(jobs, j)
 			continue
 		}
-		if r.opts.Zip {
+		if !reqs && !own {
 			continue
 		}
-		if f.Vendor != "" {
+		if f.Vendor != "" && reqs {
 			r.emit.Warn(diag.WarnAtKey(diag.CodeVendorIgnored, "functions."+f.Key+".vendor",
 				"is ignored because the function is not packaged individually (all shared functions use one artifact).").
 				WithFix("Use %s, or package.individually: true.", diag.ConfigPath("vendor")))
@@ -87,20 +93,23 @@ func (r *state) injectJobs() ([]*job, error) {
 			j.fnKeys = append(j.fnKeys, f.Key)
 			continue
 		}
-		j := &job{dst: art, src: art, label: "service", fnKeys: []string{f.Key}, inputs: []archive.Input{{Zip: art}}}
-		reqs, err := r.requirementInputs(".", root)
-		if err != nil {
-			return nil, err
+		j := &job{dst: art, src: art, label: "service", fnKeys: []string{f.Key}, inputs: []archive.Input{{Zip: art}},
+			ownCode: own, root: root}
+		if reqs {
+			ins, err := r.requirementInputs(".", root)
+			if err != nil {
+				return nil, err
+			}
+			j.inputs = append(j.inputs, ins...)
+			j.inputs = append(j.inputs, r.vendorInputs(nil, root)...)
 		}
-		j.inputs = append(j.inputs, reqs...)
-		j.inputs = append(j.inputs, r.vendorInputs(nil, root)...)
 		if !r.ws.InDotServerless(art) {
 			// A user-supplied artifact is never modified in place: write a copy into .serverless.
 			j.dst = r.ws.ArtifactCopy("", art)
 			j.moved = true
 		}
 		sharedDone[art] = j
-		if len(j.inputs) == 1 {
+		if len(j.inputs) == 1 && !own {
 			continue
 		}
 		jobs = append(jobs, j)

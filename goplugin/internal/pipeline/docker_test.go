@@ -75,9 +75,18 @@ func (f *fakeEngine) ContainerWait(context.Context, string, client.ContainerWait
 	res <- dcontainer.WaitResponse{}
 	return client.ContainerWaitResult{Result: res, Error: make(chan error)}
 }
-func (f *fakeEngine) CopyFromContainer(context.Context, string, client.CopyFromContainerOptions) (client.CopyFromContainerResult, error) {
+func (f *fakeEngine) CopyFromContainer(_ context.Context, _ string, o client.CopyFromContainerOptions) (client.CopyFromContainerResult, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
+	if o.SourcePath != container.TaskDir { // the bytecode compiler's outcome: it compiled nothing
+		for name, data := range map[string]string{"after.rc": "0\n",
+			"after.out": `{"cacheTag": "cpython-312", "compiled": 0, "failed": [], "pythonVersion": "3.12.1", "version": "3.12"}`} {
+			_ = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: "pyreqs-after/" + name, Mode: 0o644, Size: int64(len(data))})
+			_, _ = tw.Write([]byte(data))
+		}
+		_ = tw.Close()
+		return client.CopyFromContainerResult{Content: io.NopCloser(&buf)}, nil
+	}
 	_ = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: "task/", Mode: 0o755})
 	for _, line := range strings.Split(f.reqs, "\n") {
 		line = strings.TrimSpace(line)
@@ -159,8 +168,15 @@ func TestDockerizePipUsesTheFunctionsImage(t *testing.T) {
 		t.Errorf("a secret reached the events:\n%s", out)
 	}
 	req, _ := os.ReadFile(filepath.Join(s.dir, ".serverless", "requirements.txt"))
-	if !strings.Contains(string(req), "# docker: image="+image+" pythonBin=python3.12\n") {
+	if !strings.Contains(string(req), "# docker: image="+image+" pythonBin=python3.12\n") ||
+		!strings.Contains(string(req), "# bytecode: unchecked-hash ddir=/var/task python=image python3.12\n") {
 		t.Errorf("key header:\n%s", req)
+	}
+	// The bytecode compiler runs in the container after the install, with the image's python.
+	if script := c.Config.Cmd[2]; !strings.Contains(script, "PYTHONHASHSEED='0' ") ||
+		!strings.Contains(script, "'python3.12' '-B' '-s' '-c' ") || !strings.Contains(script, "'--ddir' '/var/task'") ||
+		!strings.Contains(script, "'--expect-version' '3.12'") || strings.Index(script, "'--ddir'") < strings.Index(script, `"$@"`) {
+		t.Errorf("container script:\n%s", script)
 	}
 	if _, err := os.Stat(filepath.Join(s.dir, ".serverless", "requirements", "flask", "__init__.py")); err != nil {
 		t.Errorf("installed files not linked into .serverless: %v", err)

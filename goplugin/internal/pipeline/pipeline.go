@@ -68,6 +68,7 @@ type state struct {
 	inst          installer.Installer // chooseInstaller
 	downloadCache string              // downloadCache: "" when off
 	names         []string            // build: the distinct cache entry names, sorted
+	bytecode      bytecodePlans       // key-header: how each set is compiled to bytecode
 	project       string              // projectRoot, computed on first use
 
 	layers []*namedLayer        // namedLayers: custom.pythonRequirements.layers, by name

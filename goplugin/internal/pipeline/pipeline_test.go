@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,6 +25,8 @@ type fakePython struct {
 	failWith string
 	noPip    bool
 	missing  bool
+	compile  bool     // the bytecode compiler writes __pycache__/<name>.cpython-311.pyc = "ours <name>.py"
+	compiled []string // the bytecode compiler's argument lists
 }
 
 func (f *fakePython) Run(ctx context.Context, c proc.Cmd) (proc.Result, error) {
@@ -36,6 +39,24 @@ func (f *fakePython) Run(ctx context.Context, c proc.Cmd) (proc.Result, error) {
 			pip = "-"
 		}
 		return proc.Result{Stdout: []byte("3.11.7 cpython x86_64 linux " + pip + "\n")}, nil
+	}
+	if len(c.Args) >= 1 && c.Args[0] == "-B" { // the bytecode compiler
+		f.mu.Lock()
+		f.compiled = append(f.compiled, strings.Join(c.Args[4:], " ")) // after -B -s -c <script>
+		f.mu.Unlock()
+		n := 0
+		if t := slices.Index(c.Args, "--tree"); f.compile && t > 0 {
+			tree := c.Args[t+1]
+			filepath.WalkDir(tree, func(p string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && strings.HasSuffix(p, ".py") {
+					dir, file := filepath.Split(p)
+					write(dir, "__pycache__/"+strings.TrimSuffix(file, ".py")+".cpython-311.pyc", "ours "+file, 0o644)
+					n++
+				}
+				return nil
+			})
+		}
+		return proc.Result{Stdout: []byte(fmt.Sprintf(`{"cacheTag": "cpython-311", "compiled": %d, "failed": [], "pythonVersion": "3.11.7", "version": "3.11"}`+"\n", n))}, nil
 	}
 	i := slices.Index(c.Args, "--target")
 	j := slices.Index(c.Args, "-r")

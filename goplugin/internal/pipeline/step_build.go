@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/bytecode"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/cache"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/config"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
@@ -72,13 +74,15 @@ func (r *state) buildEntry(ctx context.Context, u *unit) (string, error) {
 		}
 		r.emit.Progress(progressID, fmt.Sprintf("Installing requirements from %s", r.rel(u.ReqOut)), false)
 		defer r.emit.Progress(progressID, "", true)
-		if err := r.inst.Install(ctx, r.set(u), tmp); err != nil {
+		plan := r.plan(u)
+		compiled, err := r.install(ctx, u, tmp, plan)
+		if err != nil {
 			return err
 		}
 		if err := r.checkBinaries(tmp, u); err != nil {
 			return err
 		}
-		if err := r.postInstall(ctx, r.unitOptions(u), tmp); err != nil {
+		if err := r.postInstall(ctx, u, tmp, plan, compiled); err != nil {
 			return err
 		}
 		if err := os.MkdirAll(filepath.Join(tmp, cache.MetaDir), 0o755); err != nil {
@@ -120,8 +124,11 @@ func (r *state) buildEntry(ctx context.Context, u *unit) (string, error) {
 	return dir, nil
 }
 
-// postInstall runs what comes between install and packing: strip, then slim (spec C.9).
-func (r *state) postInstall(ctx context.Context, o *config.Options, dir string) error {
+// postInstall runs what comes between install and packing: strip, the removal of stray
+// __pycache__ folders, bytecode (unless the installer compiled, after its own strip and
+// removal), slim (spec C.9), then the removal of the bytecode whose source slim deleted.
+func (r *state) postInstall(ctx context.Context, u *unit, dir string, plan *compilePlan, compiled bytecode.Result) error {
+	o := r.unitOptions(u)
 	if err := saveDists(dir); err != nil { // before slim deletes the *.dist-info folders
 		return err
 	}
@@ -143,6 +150,16 @@ func (r *state) postInstall(ctx context.Context, o *config.Options, dir string) 
 			r.emit.Verbose("Not stripping shared libraries: strip only runs on Linux hosts or inside docker")
 		}
 	}
+	if plan == nil || !plan.inside {
+		// pip --no-compile leaves no bytecode, but a source build can: only ours is shipped.
+		if err := removePycache(dir); err != nil {
+			return err
+		}
+		var err error
+		if compiled, err = r.compileHost(ctx, u, dir, plan); err != nil {
+			return err
+		}
+	}
 	if o.Slim {
 		m, err := slim.Compile(o.SlimPatternList)
 		if err != nil {
@@ -153,9 +170,13 @@ func (r *state) postInstall(ctx context.Context, o *config.Options, dir string) 
 			return err
 		}
 		r.emit.Verbose(fmt.Sprintf("Slim removed %d files and folders", len(removed)))
+		if compiled.CacheTag != "" {
+			if _, err := bytecode.RemoveOrphans(dir, compiled.CacheTag); err != nil {
+				return err
+			}
+		}
 	}
-	// pip --no-compile leaves no bytecode, but a source build can; never ship it.
-	return removePycache(dir)
+	return nil
 }
 
 func removePycache(dir string) error {
@@ -181,15 +202,15 @@ func removePycache(dir string) error {
 	return nil
 }
 
-// excludeMeta keeps our own files, the marker and bytecode out of every archive.
+// excludeMeta keeps our own files and the marker out of every archive, and the bytecode that
+// is not ours: only __pycache__ folders hold what the bytecode compiler writes (stray ones were
+// removed before it ran), so a .pyc or .pyo file elsewhere is a package's leftover.
 func excludeMeta(rel string, isDir bool) bool {
 	switch {
 	case rel == cache.MetaDir, rel == cache.Marker, rel == "requirements.txt" && !isDir:
 		return true
-	case isDir && (rel == "__pycache__" || strings.HasSuffix(rel, "/__pycache__")):
-		return true
 	case !isDir && (strings.HasSuffix(rel, ".pyc") || strings.HasSuffix(rel, ".pyo")):
-		return true
+		return path.Base(path.Dir(rel)) != "__pycache__"
 	}
 	return false
 }

@@ -13,12 +13,13 @@ import (
 // injectArtifacts puts the installed requirements and the vendor files into the built artifacts
 // (spec C.8), moving module functions up first. Every artifact is written once, straight from
 // already-compressed entries, in parallel. Layer mode injects nothing into function artifacts.
+// With compileFunctionCode, the bytecode of the service's own files is added too (in every mode).
 type injectArtifacts struct{}
 
 func (injectArtifacts) String() string { return "inject" }
 
 func (injectArtifacts) Run(ctx context.Context, s *state) error {
-	if s.opts.Layer.Enabled {
+	if s.opts.Layer.Enabled && !s.compileOwnCode() {
 		return skip("layer mode: the requirements are in the layer")
 	}
 	start := time.Now()
@@ -35,7 +36,16 @@ func (injectArtifacts) Run(ctx context.Context, s *state) error {
 	g.SetLimit(max(1, s.workers))
 	for _, j := range jobs {
 		g.Go(func() error {
-			if _, err := archive.Merge(gctx, j.dst, j.inputs, archive.PackOptions{}); err != nil {
+			inputs := j.inputs
+			if j.ownCode {
+				own, cleanup, err := s.functionBytecode(gctx, j, j.root)
+				if err != nil {
+					return fmt.Errorf("compiling the function code of %s: %w", s.rel(j.src), err)
+				}
+				defer cleanup()
+				inputs = append(append([]archive.Input{}, inputs...), own...)
+			}
+			if _, err := archive.Merge(gctx, j.dst, inputs, archive.PackOptions{}); err != nil {
 				return fmt.Errorf("writing %s: %w", s.rel(j.dst), err)
 			}
 			return nil

@@ -20,12 +20,12 @@ type writeKeyHeaders struct{}
 
 func (writeKeyHeaders) String() string { return "key-header" }
 
-func (writeKeyHeaders) Run(_ context.Context, s *state) error {
+func (writeKeyHeaders) Run(ctx context.Context, s *state) error {
 	if err := nothingToInstall(s); err != nil {
 		return err
 	}
 	for _, u := range s.todo {
-		content := append([]byte(s.keyHeader(u)), u.Lines...)
+		content := append([]byte(s.keyHeader(u)+s.planBytecode(ctx, u)), u.Lines...)
 		if err := workspace.WriteFile(u.ReqOut, content); err != nil {
 			return err
 		}

@@ -81,6 +81,7 @@ func TestPretendHosts(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSvc(t)
+			s.custom["compileBytecode"] = false // bytecode has its own tests; these are about targets
 			s.custom["pythonBin"] = "python3"
 			py := &hostPython{probe: tc.probe, soMachine: "x86_64"}
 			out, err := runOn(t, s, tc.goos, tc.goarch, py)
@@ -112,6 +113,7 @@ func TestPretendHosts(t *testing.T) {
 // arm64 one for manylinux aarch64.
 func TestOneSetPerArchitecture(t *testing.T) {
 	s := newSvc(t)
+	s.custom["compileBytecode"] = false // bytecode has its own tests; these are about targets
 	s.individual = true
 	for _, m := range []string{"mod_x86", "mod_arm"} {
 		write(s.dir, m+"/requirements.txt", "six\n", 0o644)
@@ -141,6 +143,7 @@ func TestBinaryCheckInEveryMode(t *testing.T) {
 	for _, host := range []string{"linux", "darwin"} {
 		t.Run(host, func(t *testing.T) {
 			s := newSvc(t)
+			s.custom["compileBytecode"] = false // bytecode has its own tests; these are about targets
 			write(s.dir, "requirements.txt", "liar\n", 0o644)
 			py := &hostPython{probe: "3.11.7 cpython x86_64 " + host + " 24.0", soMachine: "aarch64"}
 			out, err := runOn(t, s, host, "amd64", py)
@@ -162,6 +165,7 @@ func TestBinaryCheckInEveryMode(t *testing.T) {
 // functions share it), and a macOS binary in the vendor folder warns, naming both.
 func TestHintsAndVendorWarn(t *testing.T) {
 	s := newSvc(t)
+	s.custom["compileBytecode"] = false // bytecode has its own tests; these are about targets
 	write(s.dir, ".python-version", "3.12\n", 0o644)
 	write(s.dir, "vendor/lib.dylib", string(nativebin.MachO("arm64")), 0o644)
 	s.custom["vendor"] = "vendor"
