@@ -76,6 +76,7 @@ const (
 	CodeDockerBuildFailed      = "PYREQS_DOCKER_BUILD_FAILED"
 	CodeDockerExtraFile        = "PYREQS_DOCKER_EXTRA_FILE"
 	CodeDockerSSH              = "PYREQS_DOCKER_SSH"
+	CodeRemoteCacheClean       = "PYREQS_REMOTE_CACHE_CLEAN_FAILED"
 )
 
 // Error codes of the npm shim (npm-shim/*.js): listed here so that docs/errors.md is complete.
@@ -107,6 +108,8 @@ const (
 	CodeContainerNotRemoved  = "PYREQS_CONTAINER_NOT_REMOVED"
 	CodeDockerSSHRemote      = "PYREQS_DOCKER_SSH_REMOTE"
 	CodeBinaryPathMissing    = "PYREQS_BINARY_PATH_MISSING"
+	CodeRemoteCacheDown      = "PYREQS_REMOTE_CACHE_UNAVAILABLE"
+	CodeRemoteCacheCorrupt   = "PYREQS_REMOTE_CACHE_CORRUPT"
 
 	// Packaging checks, target installs and OS packages.
 	CodeSizeUnzipped        = "PYREQS_SIZE_UNZIPPED"
@@ -201,6 +204,8 @@ var entries = []Entry{
 		Fix: "List absolute paths that exist inside the image (check with docker run --rm IMAGE ls -l PATH)."},
 	{Code: CodeDockerSSH, Meaning: "dockerSsh is on but the private key cannot be read.",
 		Fix: "Set custom.pythonRequirements.dockerPrivateKey to your key file (e.g. ~/.ssh/id_ed25519), or turn dockerSsh off."},
+	{Code: CodeRemoteCacheClean, Meaning: "`sls requirements cleanCache --remote` could not empty the remoteCache bucket prefix.",
+		Fix: "Fix the cause the message names (credentials that may list and delete in the bucket, the bucket name, the endpoint variables) and run it again."},
 
 	// --- the npm shim --------------------------------------------------------------------------------
 	{Code: CodeError, Shim: true, Meaning: "The binary reported an error without a code (should not happen).",
@@ -251,6 +256,10 @@ var entries = []Entry{
 		Fix: "Nothing to do if the key works; use a local engine to forward the SSH agent."},
 	{Code: CodeBinaryPathMissing, Kind: KindWarning, Shim: true, Meaning: "PYREQS_BINARY_PATH names a file that does not exist; it is ignored.",
 		Fix: "Point PYREQS_BINARY_PATH at the pyreqs binary, or unset it."},
+	{Code: CodeRemoteCacheDown, Kind: KindWarning, Meaning: "The remoteCache tier could not be used (no or refused credentials, access denied, a missing bucket, an unreachable endpoint); the requirements are built locally and nothing is uploaded in this run.",
+		Fix: "Fix the cause the message names: AWS credentials (AWS_PROFILE or provider.profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, an instance role), the bucket in remoteCache, or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL."},
+	{Code: CodeRemoteCacheCorrupt, Kind: KindWarning, Meaning: "A remoteCache entry does not match the sha256 recorded beside it (a damaged or tampered object); it is not used, the requirements are built locally and the entry is uploaded again.",
+		Fix: "Nothing to do: the rebuilt entry replaces it. If it happens again, check who else writes to the bucket."},
 
 	// --- packaging checks ----------------------------------------------------------------------
 	{Code: CodeSizeUnzipped, Meaning: "A function's code plus its layers is not smaller than 262,144,000 bytes unzipped: Lambda would refuse it after the upload.",

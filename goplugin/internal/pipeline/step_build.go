@@ -104,12 +104,15 @@ func (r *state) buildEntry(ctx context.Context, u *unit) (string, error) {
 		}
 		return dir, nil
 	}
-	dir, hit, err := cache.Ensure(ctx, r.cacheRoot, u.Name, build)
+	dir, how, err := cache.EnsureWith(ctx, r.cacheRoot, u.Name, build, r.ensureOptions())
 	if err != nil {
 		return "", err
 	}
-	if hit {
+	switch how {
+	case cache.HitLocal:
 		r.emit.Info("Using static cache of requirements found at " + dir)
+	case cache.HitRemote:
+		r.emit.Info(fmt.Sprintf("Using requirements from the remote cache %s, now in the static cache at %s", r.remote, dir))
 	}
 	return dir, nil
 }

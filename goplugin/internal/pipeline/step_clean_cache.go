@@ -6,14 +6,24 @@ import (
 	"os"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/cache"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/remote"
 )
 
-// cleanCache removes the plugin's own entries from the cache folder and nothing else.
+// cleanCache removes the plugin's own entries from the cache folder and nothing else; the
+// remoteCache tier only with --remote.
 type cleanCache struct{}
 
 func (cleanCache) String() string { return "clean-cache" }
 
-func (cleanCache) Run(_ context.Context, s *state) error {
+func (cleanCache) Run(ctx context.Context, s *state) error {
+	if err := cleanLocalCache(s); err != nil {
+		return err
+	}
+	return cleanRemoteCache(ctx, s)
+}
+
+func cleanLocalCache(s *state) error {
 	if _, err := os.Stat(s.cacheRoot); err != nil {
 		s.emit.Info("No static cache found")
 		return nil
@@ -29,4 +39,29 @@ func (cleanCache) Run(_ context.Context, s *state) error {
 	}
 	s.emit.Info(fmt.Sprintf("Removed %d static cache entries%s", res.Entries, download))
 	return nil
+}
+
+// cleanRemoteCache empties the remoteCache prefix when asked with --remote, and otherwise says
+// that it left it alone.
+func cleanRemoteCache(ctx context.Context, s *state) error {
+	if s.opts.RemoteCache == "" {
+		return nil
+	}
+	if !s.req.Options.Remote {
+		s.emit.Info(fmt.Sprintf("The remote cache %s is left as it is: run `sls requirements cleanCache --remote` to empty it too", s.opts.RemoteCache))
+		return nil
+	}
+	tier, err := openRemote(ctx, s)
+	if err == nil {
+		var n int
+		n, err = tier.Clean(ctx)
+		if err == nil {
+			s.emit.Info(fmt.Sprintf("Removed %d objects from the remote cache %s", n, tier))
+			return nil
+		}
+	}
+	if d, ok := diag.As(err); ok {
+		return d
+	}
+	return diag.AtKey(diag.CodeRemoteCacheClean, "remoteCache", "emptying the remote cache %s failed: %s", s.opts.RemoteCache, remote.Cause(err))
 }

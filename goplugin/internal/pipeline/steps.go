@@ -23,6 +23,7 @@ var hooks = map[string][]Step{
 		chooseInstaller{},          // host (pip/uv) or docker; probe or validate before any lookup
 		writeKeyHeaders{},          // generated requirements.txt with the cache-key header
 		downloadCache{},            // the pip/uv download cache folder
+		remoteTier{},               // remoteCache: the S3 tier behind the static cache
 		buildEntries{},             // install each distinct set once, in parallel; strip, slim, pack
 		linkEntries{},              // pointer files and requirements links in .serverless
 		pruneCache{},               // staticCacheMaxVersions

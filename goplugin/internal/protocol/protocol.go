@@ -47,6 +47,7 @@ type Options struct {
 	Function string `json:"function"`
 	Stage    string `json:"stage"`
 	Region   string `json:"region"`
+	Remote   bool   `json:"remote"` // cleanCache --remote: empty the remoteCache tier too
 }
 
 // Service is the resolved in-memory service.
@@ -65,6 +66,8 @@ type Provider struct {
 	Runtime      string `json:"runtime"`
 	Architecture string `json:"architecture"`
 	Stage        string `json:"stage"`
+	Profile      string `json:"profile"` // AWS profile of the service (the remote cache's credentials)
+	Region       string `json:"region"`  // region as written in serverless.yml ("" when absent)
 }
 
 // Package is a service or function package block.
