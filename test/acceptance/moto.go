@@ -20,10 +20,10 @@ const (
 // motoShared is moto_server, started on first use and stopped by Main: one plain server (any
 // key is accepted) and one that checks keys (a key moto did not issue is refused).
 var motoShared struct {
-	mu     sync.Mutex
-	plain  *moto.Server
-	auth   *moto.Server
-	errs   map[bool]error
+	mu    sync.Mutex
+	plain *moto.Server
+	auth  *moto.Server
+	errs  map[bool]error
 }
 
 // Moto returns the endpoint of the shared moto_server (S3, ECR), which accepts any credentials.
