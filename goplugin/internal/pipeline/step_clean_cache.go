@@ -45,6 +45,9 @@ func cleanLocalCache(s *state) error {
 // that it left it alone.
 func cleanRemoteCache(ctx context.Context, s *state) error {
 	if s.opts.RemoteCache == "" {
+		if s.req.Options.Remote {
+			s.emit.Info("--remote: " + diag.ConfigPath("remoteCache") + " is not set, so there is no remote cache to empty")
+		}
 		return nil
 	}
 	if !s.req.Options.Remote {
