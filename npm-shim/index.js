@@ -63,6 +63,12 @@ class ServerlessPyreqs {
           cleanCache: {
             usage: 'Removes all items in the pip download/static cache (if present)',
             lifecycleEvents: ['cleanCache'],
+            options: {
+              remote: {
+                usage: 'Also empty the remoteCache bucket prefix (left alone without this flag)',
+                type: 'boolean',
+              },
+            },
           },
           report: {
             usage: 'Sizes against the Lambda limits, packages by size, and why the cache will miss',

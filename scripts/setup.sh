@@ -12,7 +12,8 @@
 #   lint tools     staticcheck (pinned, from the Go module proxy) into .tools/gobin, and
 #                  test/typecheck: `npm ci` of the pinned typescript for `tsc --checkJs` of npm-shim
 #   build          `npm run build` (bin/pyreqs), skipped while scripts/build.sh does not exist
-#   docker         only when PYREQS_SETUP_DOCKER=1 or CI=true: docker.io + debootstrap from apt,
+#   docker         only when PYREQS_SETUP_DOCKER=1 or CI=true: docker.io, debootstrap,
+#                  docker-registry and apache2-utils (htpasswd) from apt,
 #                  a running dockerd, and the local image pyreqs-test/python:bookworm
 #   chromium       only when PYREQS_SETUP_CHROMIUM=1 or CI=true: Debian's chromium, for the
 #                  headless test of the HTML size report
@@ -235,8 +236,11 @@ docker_packages() {
 	local need=()
 	command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 	command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+	# A local registry with basic auth for the private-image tests.
+	command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+	command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 	if ((${#need[@]} == 0)); then
-		STEP_STATUS="present (dockerd, debootstrap)"
+		STEP_STATUS="present (dockerd, debootstrap, docker-registry, htpasswd)"
 		return 0
 	fi
 	local sudo=()

@@ -60,6 +60,12 @@ test('constructor registers the commands, exactly the hooks of spec B.1, and the
         cleanCache: {
           usage: 'Removes all items in the pip download/static cache (if present)',
           lifecycleEvents: ['cleanCache'],
+          options: {
+            remote: {
+              usage: 'Also empty the remoteCache bucket prefix (left alone without this flag)',
+              type: 'boolean',
+            },
+          },
         },
         report: {
           usage: 'Sizes against the Lambda limits, packages by size, and why the cache will miss',

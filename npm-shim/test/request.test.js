@@ -62,6 +62,17 @@ test('the phase follows the hook', () => {
   );
 });
 
+test('cleanCache --remote is passed in the options', () => {
+  const req = buildRequest({
+    serverless: fakeServerless(),
+    options: { remote: true },
+    hook: 'requirements:cleanCache:cleanCache',
+    shimVersion: '1',
+  });
+  assert.equal(req.phase, 'cleanCache');
+  assert.equal(req.options.remote, true);
+});
+
 test('functionObj is passed apart from the options', () => {
   const sls = fakeServerless();
   const functionObj = sls.service.functions.hello;

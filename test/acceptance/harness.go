@@ -122,6 +122,7 @@ func Main(m *testing.M) int {
 	}
 	h = hs
 	defer func() {
+		stopMoto()
 		if h.index != nil {
 			h.index.Close()
 		}

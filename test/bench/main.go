@@ -14,6 +14,7 @@
 //	go run ./test/bench -runs 3 -services heavy # one service
 //	go run ./test/bench -runs 1 -services heavy,flask -coldstart 7
 //	go run ./test/bench -services heavy,flask -coldstart 11 -coldstart-only   # reuse those artifacts
+//	go run ./test/bench -runs 1 -services heavy -coldstart 0   # with the remote-warm row (-remote-warm=false: without)
 //
 // Run `bash scripts/setup.sh` first (it installs Serverless v3 and the original plugin).
 package main
@@ -68,6 +69,8 @@ var (
 	slsBin   string
 	indexURL string
 	verbose  bool
+	// remoteWarm adds the remote-warm row (remote.go) for the heavy service.
+	remoteWarm bool
 )
 
 func main() {
@@ -77,6 +80,7 @@ func main() {
 	cold := flag.Int("coldstart", 5, "cold-start runs per artifact for the heavy and flask services (0: none)")
 	coldOnly := flag.Bool("coldstart-only", false, "only measure cold starts, from the artifacts the last run left in .tools/bench")
 	flag.BoolVar(&verbose, "v", false, "print each run")
+	flag.BoolVar(&remoteWarm, "remote-warm", true, "for the heavy service, also measure ours with an empty local cache and a warm remoteCache tier on moto_server")
 	flag.Parse()
 	var err error
 	if *coldOnly {
@@ -140,7 +144,24 @@ func run(runs int, services []string, out string, coldRuns int) error {
 			}
 			return res[k]
 		}
+		var rb *remoteBench
+		if remoteWarm && svc == "heavy" && runs > 0 {
+			if rb, err = startRemote(svc, work, tarball); err != nil {
+				return fmt.Errorf("remote-warm: %w", err)
+			}
+			defer rb.srv.Close()
+			if err := rb.warm(work); err != nil {
+				return fmt.Errorf("remote-warm: filling the remote tier: %w", err)
+			}
+		}
 		for i := 0; i < runs; i++ {
+			if rb != nil {
+				s, err := rb.sample(work)
+				if err != nil {
+					return err
+				}
+				get("remote-warm", ours).samples = append(get("remote-warm", ours).samples, s)
+			}
 			order := plugins
 			if i%2 == 1 { // alternate which plugin goes first
 				order = append([]plugin(nil), plugins...)
@@ -302,6 +323,11 @@ func prepare(svc string, p plugin, work, tarball string) (string, error) {
 var preflightLine = regexp.MustCompile(`Size preflight: .* in ([0-9.]+) ms`)
 
 func slsPackage(dir, cache string, args ...string) (sample, error) {
+	return slsPackageEnv(dir, cache, nil, args...)
+}
+
+// slsPackageEnv is slsPackage with extra environment variables (applied last).
+func slsPackageEnv(dir, cache string, extra []string, args ...string) (sample, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, slsBin, append([]string{"package"}, args...)...)
@@ -313,6 +339,7 @@ func slsPackage(dir, cache string, args ...string) (sample, error) {
 		"UV_CACHE_DIR="+filepath.Join(cache, "uv"), "PIP_CONFIG_FILE=/dev/null",
 		"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_PROFILE=",
 		"PYREQS_BINARY_PATH="+filepath.Join(root, "bin", "pyreqs")) // the packed tarball holds no binary
+	cmd.Env = append(cmd.Env, extra...)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	start := time.Now()
@@ -420,12 +447,15 @@ func render(rs []*result) string {
 		}
 	}
 	for _, svc := range svcs {
-		for _, mode := range []string{"cold", "warm"} {
+		for _, mode := range []string{"cold", "warm", "remote-warm"} {
 			o := find(svc, mode, ours)
 			if o == nil {
 				continue
 			}
 			orig := find(svc, mode, original)
+			if mode == "remote-warm" {
+				orig = find(svc, "cold", original) // what a CI runner with an empty disk pays today
+			}
 			cli := find(svc, "cli", none)
 			if svc == "heavy-uv" {
 				orig, cli = find("heavy", mode, original), find("heavy", "cli", none)
@@ -461,7 +491,8 @@ func render(rs []*result) string {
 	}
 	fmt.Fprintf(&b, "\nMedians of %d runs per cell, plugins run alternately on the same machine against the same local index; "+
 		"cold = empty static and download caches; floor = sls alone (plugin installed, not listed) + writing our artifact bytes once; "+
-		"heavy-uv is ours with `installer: uv` against the original's heavy (pip) runs.\n", n)
+		"heavy-uv is ours with `installer: uv` against the original's heavy (pip) runs; "+
+		"remote-warm = ours with empty local caches and a warm remoteCache tier on moto_server (127.0.0.1), against the original's cold time.\n", n)
 	return b.String()
 }
 

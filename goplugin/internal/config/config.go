@@ -105,6 +105,7 @@ type Options struct {
 	UseDownloadCache           bool   // default true
 	CacheLocation              string // "" means the platform default
 	StaticCacheMaxVersions     int
+	RemoteCache                string // "" means no remote tier; else a valid s3://bucket/prefix URL
 	// PipCmdExtraArgs holds argv tokens: every element of the user's list split on whitespace,
 	// all tokens kept.
 	PipCmdExtraArgs        []string

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/remote"
 )
 
 //go:generate go run ./gen
@@ -247,6 +249,30 @@ var optionTable = []Spec{
 				return
 			}
 			o.StaticCacheMaxVersions = n
+		},
+	},
+	{
+		Key: "remoteCache", Kind: String, FalseUnset: true, NonEmpty: true, Example: "s3://my-ci-cache/pyreqs", What: "an s3://bucket/prefix URL",
+		Pattern:     `^s3://[^/?#@:\s]+(/[^?#]*)?$`,
+		DefaultDoc:  "none",
+		Description: "A shared S3 (or S3-compatible) tier behind the static cache: a local miss is fetched from it (verified by sha256, no pip, uv or Docker run) and every entry built is uploaded. Credentials and region come from the AWS chain and `provider.profile`/`provider.region`; any remote failure is a warning and the build goes on locally.",
+		Docs:        "See [Shared cache on S3](#shared-cache-on-s3).",
+		decode: func(d *decoder, s *Spec, o *Options, v any) {
+			if b, isBool := v.(bool); isBool && !b {
+				return // false: no remote tier
+			}
+			str, ok := d.str(s.Key, v, s.What, true)
+			if !ok || str == "" {
+				if ok {
+					d.failHint(s.Key, fmt.Sprintf("Write a bucket URL, such as %s: %s, or remove the key.", s.Key, s.Example), "must be %s, not an empty string", s.What)
+				}
+				return
+			}
+			if _, err := remote.ParseURL(str); err != nil {
+				d.failHint(s.Key, fmt.Sprintf("Write a bucket URL, such as %s: %s.", s.Key, s.Example), "%v", err)
+				return
+			}
+			o.RemoteCache = str
 		},
 	},
 	{

@@ -69,6 +69,9 @@ func optionSchema(s *Spec) obj {
 		if s.NonEmpty {
 			str = append(str, kv{"minLength", 1})
 		}
+		if s.Pattern != "" {
+			str = append(str, kv{"pattern", s.Pattern})
+		}
 		if s.Path {
 			// What AJV's coercion makes of `true` before the plugin sees it.
 			str = append(str, kv{"not", obj{{"enum", []any{"true"}}}})

@@ -61,6 +61,9 @@ type Spec struct {
 	// ItemPattern: a regular expression (ECMA-262 and RE2 alike) every List item matches. The
 	// decoder checks the same rule in its own words.
 	ItemPattern string
+	// Pattern: a regular expression (ECMA-262 and RE2 alike) a String value matches, in the
+	// schema; the decoder checks the same rule in its own words.
+	Pattern string
 
 	// decode stores a non-null value. Options of the plain kinds get one from the kind and the
 	// field (see boolField, stringField, listField).

@@ -141,7 +141,11 @@ func kindValues(s *Spec) []string {
 		}
 		return out
 	case String:
-		return append(common, `"x"`, `""`, `"true"`, `false`, `true`, `1`, `["x"]`)
+		out := append(common, `"x"`, `""`, `"true"`, `false`, `true`, `1`, `["x"]`)
+		if s.Pattern != "" {
+			out = append(out, fmt.Sprintf("%q", s.Example), `"s3://bucket"`, `"s3://b/p/q/"`, `"https://b/p"`, `"s3:///p"`, `"s3://k:s@b/p"`, `"s3://b/p?x=1"`)
+		}
+		return out
 	case List:
 		return append(common, `[]`, `["a", "B=c"]`, `[""]`, `["=x"]`, `"a"`, `false`, `true`, `1`)
 	case Count:

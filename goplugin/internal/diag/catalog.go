@@ -83,6 +83,7 @@ const (
 	CodeLayerNotFound          = "PYREQS_LAYER_NOT_FOUND"
 	CodeLayerDuplicate         = "PYREQS_LAYER_DUPLICATE"
 	CodeLayerMismatch          = "PYREQS_LAYER_TARGET_MISMATCH"
+	CodeRemoteCacheClean       = "PYREQS_REMOTE_CACHE_CLEAN_FAILED"
 )
 
 // Error codes of the npm shim (npm-shim/*.js): listed here so that docs/errors.md is complete.
@@ -116,6 +117,8 @@ const (
 	CodeBinaryPathMissing    = "PYREQS_BINARY_PATH_MISSING"
 	CodeOptionsBlockMisspelt = "PYREQS_OPTIONS_BLOCK_MISSPELT"
 	CodeBytecodeSkipped      = "PYREQS_BYTECODE_SKIPPED"
+	CodeRemoteCacheDown      = "PYREQS_REMOTE_CACHE_UNAVAILABLE"
+	CodeRemoteCacheCorrupt   = "PYREQS_REMOTE_CACHE_CORRUPT"
 
 	// Packaging checks, target installs and OS packages.
 	CodeSizeUnzipped        = "PYREQS_SIZE_UNZIPPED"
@@ -228,6 +231,8 @@ var entries = []Entry{
 		Fix: "List absolute paths that exist inside the image (check with docker run --rm IMAGE ls -l PATH)."},
 	{Code: CodeDockerSSH, Meaning: "dockerSsh is on but the private key cannot be read.",
 		Fix: "Set custom.pythonRequirements.dockerPrivateKey to your key file (e.g. ~/.ssh/id_ed25519), or turn dockerSsh off."},
+	{Code: CodeRemoteCacheClean, Meaning: "`sls requirements cleanCache --remote` could not empty the remoteCache bucket prefix.",
+		Fix: "Fix the cause the message names (credentials that may list and delete in the bucket, the bucket name, the endpoint variables) and run it again."},
 
 	// --- the npm shim --------------------------------------------------------------------------------
 	{Code: CodeError, Shim: true, Meaning: "The binary reported an error without a code (should not happen).",
@@ -282,6 +287,10 @@ var entries = []Entry{
 		Fix: "Point PYREQS_BINARY_PATH at the pyreqs binary, or unset it."},
 	{Code: CodeBytecodeSkipped, Kind: KindWarning, Meaning: "No interpreter of the functions' Python version is available to compile the requirements to bytecode; they ship without `.pyc` files (slower cold starts).",
 		Fix: "Set pythonBin to an interpreter of the functions' Python version, or dockerizePip: true (with a dockerImage of that version), or compileBytecode: false to ship no bytecode without this notice."},
+	{Code: CodeRemoteCacheDown, Kind: KindWarning, Meaning: "The remoteCache tier could not be used (no or refused credentials, access denied, a missing bucket, an unreachable endpoint); the requirements are built locally and nothing is uploaded in this run.",
+		Fix: "Fix the cause the message names: AWS credentials (AWS_PROFILE or provider.profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, an instance role), the bucket in remoteCache, or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL."},
+	{Code: CodeRemoteCacheCorrupt, Kind: KindWarning, Meaning: "A remoteCache entry does not match the sha256 recorded beside it (a damaged or tampered object); it is not used, the requirements are built locally and the entry is uploaded again.",
+		Fix: "Nothing to do: the rebuilt entry replaces it. If it happens again, check who else writes to the bucket."},
 
 	// --- packaging checks ----------------------------------------------------------------------
 	{Code: CodeSizeUnzipped, Meaning: "A function's code plus its layers is not smaller than 262,144,000 bytes unzipped: Lambda would refuse it after the upload.",

@@ -67,6 +67,7 @@ type state struct {
 	todo          []*unit             // filter: the units with something to install
 	inst          installer.Installer // chooseInstaller
 	downloadCache string              // downloadCache: "" when off
+	remote        *guardedRemote      // remoteTier: nil without remoteCache
 	names         []string            // build: the distinct cache entry names, sorted
 	bytecode      bytecodePlans       // key-header: how each set is compiled to bytecode
 	project       string              // projectRoot, computed on first use

@@ -111,15 +111,20 @@ func (r *state) buildEntry(ctx context.Context, u *unit) (string, error) {
 		}
 		return dir, nil
 	}
-	dir, hit, err := cache.EnsureVerified(ctx, r.cacheRoot, u.Name, build, r.reportDamaged)
+	opts := r.ensureOptions()
+	opts.OnDamaged = r.reportDamaged
+	dir, how, err := cache.EnsureWith(ctx, r.cacheRoot, u.Name, build, opts)
 	if err != nil {
 		return "", err
 	}
-	if hit {
+	switch how {
+	case cache.HitLocal:
 		if n := cache.Reclaim(r.cacheRoot, u.Name); n > 0 { // leftovers of killed builds
 			r.emit.Verbose(fmt.Sprintf("Removed %d temporary folder(s) left by interrupted builds of %s", n, u.Name))
 		}
 		r.emit.Info("Using static cache of requirements found at " + dir)
+	case cache.HitRemote:
+		r.emit.Info(fmt.Sprintf("Using requirements from the remote cache %s, now in the static cache at %s", r.remote, dir))
 	}
 	return dir, nil
 }

@@ -30,6 +30,7 @@ var hooks = map[string][]Step{
 		chooseInstaller{},          // target (host pip/uv for matching sets) or docker; probe or validate
 		writeKeyHeaders{},          // generated requirements.txt with the cache-key header
 		downloadCache{},            // the pip/uv download cache folder
+		remoteTier{},               // remoteCache: the S3 tier behind the static cache
 		buildEntries{},             // install each distinct set once, in parallel; binary check, strip, slim, pack
 		linkEntries{},              // pointer files and requirements links in .serverless
 		pruneCache{},               // staticCacheMaxVersions

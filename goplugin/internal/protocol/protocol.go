@@ -49,8 +49,9 @@ type Options struct {
 	Stage    string `json:"stage"`
 	Region   string `json:"region"`
 	// JSON and HTML are the options of `sls requirements report` (--json, --html <path>).
-	JSON bool   `json:"json"`
-	HTML string `json:"html"`
+	JSON   bool   `json:"json"`
+	HTML   string `json:"html"`
+	Remote bool   `json:"remote"` // cleanCache --remote: empty the remoteCache tier too
 }
 
 // Service is the resolved in-memory service.
@@ -70,7 +71,9 @@ type Provider struct {
 	Architecture string `json:"architecture"`
 	Stage        string `json:"stage"`
 	// Layers is provider.layers as written (a list of ARNs or {Ref: ...} objects).
-	Layers json.RawMessage `json:"layers"`
+	Layers  json.RawMessage `json:"layers"`
+	Profile string          `json:"profile"` // AWS profile of the service (the remote cache's credentials)
+	Region  string          `json:"region"`  // region as written in serverless.yml ("" when absent)
 }
 
 // Package is a service or function package block.

@@ -170,6 +170,13 @@ func TestS3RoundTripTamperAndFailures(t *testing.T) {
 	if c := Cause(err); !strings.Contains(c, "corrupt") {
 		t.Errorf("Cause = %q", c)
 	}
+	// Publishing the rebuilt entry replaces the damaged object of the same name.
+	if err := tier.Publish(ctx, name, metaDir(t, files)); err != nil {
+		t.Fatal(err)
+	}
+	if hit, err := tier.Fetch(ctx, name, filepath.Join(t.TempDir(), "r")); !hit || err != nil {
+		t.Fatalf("Fetch after re-publishing over a tampered object: hit=%v err=%v", hit, err)
+	}
 
 	// Failures each have one clear cause, and never a credential.
 	cases := []struct {
