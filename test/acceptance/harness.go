@@ -94,6 +94,7 @@ type harness struct {
 	original   string // test/tools/node_modules/serverless-python-requirements
 	python     string // .tools/venv/bin/python
 	toolsBin   string // .tools/bin (pipenv, poetry, uv)
+	pyBin      string // links to the real interpreters behind version-manager shims ("" if none)
 	pyreqsBin  string // bin/pyreqs
 	indexDir   string
 	index      *pyindex.Server
@@ -223,6 +224,7 @@ func setup() (*harness, int) {
 		fmt.Fprintln(os.Stderr, "acceptance:", err)
 		return nil, 1
 	}
+	hs.pyBin = realInterpreters(hs.tmp)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	start := time.Now()
@@ -732,6 +734,9 @@ func (s *Service) Environ() []string {
 		}
 	}
 	env["PATH"] = h.toolsBin + string(os.PathListSeparator) + env["PATH"]
+	if h.pyBin != "" {
+		env["PATH"] = h.pyBin + string(os.PathListSeparator) + env["PATH"]
+	}
 	for k, v := range map[string]string{
 		"SLS_TELEMETRY_DISABLED":        "1",
 		"SLS_NOTIFICATIONS_MODE":        "off",
@@ -1008,4 +1013,39 @@ func copyFile(src, dst string, perm fs.FileMode) (err error) {
 	}()
 	_, err = io.Copy(out, in)
 	return err
+}
+
+// realInterpreters makes a folder under tmp with python3.9 … python3.13 linked to the real
+// interpreters when they are reached through pyenv-style shims. A shim runs `pip install` under a
+// hook that rehashes the shims afterwards, and concurrent rehashes fail ("cannot rehash: shims
+// isn't writable") with pip's exit status: the tests run many installs at once, users do not.
+// It returns "" when no interpreter is a shim.
+func realInterpreters(tmp string) string {
+	dir := filepath.Join(tmp, "python-bin")
+	linked := 0
+	for _, v := range []string{"3.9", "3.10", "3.11", "3.12", "3.13"} {
+		name := "python" + v
+		shim, err := exec.LookPath(name)
+		if err != nil {
+			continue
+		}
+		out, err := exec.Command(shim, "-c", "import os, sys; print(os.path.realpath(sys.executable))").Output()
+		if err != nil {
+			continue
+		}
+		real := strings.TrimSpace(string(out))
+		if real == "" || real == shim {
+			continue
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return ""
+		}
+		if os.Symlink(real, filepath.Join(dir, name)) == nil {
+			linked++
+		}
+	}
+	if linked == 0 {
+		return ""
+	}
+	return dir
 }

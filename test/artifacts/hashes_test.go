@@ -61,6 +61,16 @@ var prepare = map[string]func(t *testing.T, s *acceptance.Service){
 		}
 	},
 	"uv": func(t *testing.T, s *acceptance.Service) { tool(t, s, ".", "uv", "lock") },
+	"webapp": func(t *testing.T, s *acceptance.Service) {
+		// The sample apps go into the module folders, as the web app acceptance test does.
+		s.IndexURL = acceptance.PublicIndex
+		for app, module := range map[string]string{"flask": "flask-app", "asgi": "asgi", "handler": "handler"} {
+			src := filepath.Join(acceptance.Root(t), "testdata", "webapps", app)
+			if err := os.CopyFS(s.Path(module), os.DirFS(src)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	},
 }
 
 func TestArtifactHashes(t *testing.T) {
