@@ -557,12 +557,27 @@ func assertPackages(t testing.TB, zipPath string, want, unwanted []string) map[s
 		}
 	}
 	for name := range entries {
-		if strings.HasPrefix(name, "node_modules/") || strings.Contains(name, "__pycache__/") || name == ".completed_requirements" {
+		if strings.HasPrefix(name, "node_modules/") || name == ".completed_requirements" {
 			t.Errorf("%s: unexpected entry %s", filepath.Base(zipPath), name)
+		}
+		// Our bytecode (compileBytecode, on by default) is <dir>/__pycache__/<module>.cpython-3XY.pyc
+		// beside its source; nothing else lives in __pycache__ and no .pyc outlives its source.
+		if strings.Contains(name, "__pycache__/") {
+			m := ourPyc.FindStringSubmatch(name)
+			if m == nil {
+				t.Errorf("%s: unexpected entry %s", filepath.Base(zipPath), name)
+				continue
+			}
+			if _, ok := entries[m[1]+m[2]+".py"]; !ok {
+				t.Errorf("%s: %s has no source %s", filepath.Base(zipPath), name, m[1]+m[2]+".py")
+			}
 		}
 	}
 	return entries
 }
+
+// ourPyc matches the bytecode files serverless-pyreqs writes: dir, module name.
+var ourPyc = regexp.MustCompile(`^((?:[^/]+/)*)__pycache__/([^/]+)\.cpython-3\d+\.pyc$`)
 
 // requirementFiles maps the requirement files of an artifact (the entries that are not in the
 // service folder) to their sha256.

@@ -22,8 +22,8 @@ type writeReport struct{}
 
 func (writeReport) String() string { return "report" }
 
-func (writeReport) Run(_ context.Context, s *state) error {
-	sets, keyed, err := s.cacheSets()
+func (writeReport) Run(ctx context.Context, s *state) error {
+	sets, keyed, err := s.cacheSets(ctx)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (writeReport) Run(_ context.Context, s *state) error {
 // cacheSets explains the static cache of every requirements set to install, from the key header
 // the before hook would write (nothing is written). It returns the explanations and, per module,
 // the cache entry folder the set needs.
-func (r *state) cacheSets() ([]size.CacheSetSummary, map[string]string, error) {
+func (r *state) cacheSets(ctx context.Context) ([]size.CacheSetSummary, map[string]string, error) {
 	keyed := map[string]string{}
 	if r.inst == nil || len(r.todo) == 0 {
 		return nil, keyed, nil
@@ -83,7 +83,7 @@ func (r *state) cacheSets() ([]size.CacheSetSummary, map[string]string, error) {
 	}
 	var out []size.CacheSetSummary
 	for _, u := range r.todo {
-		content := append([]byte(r.keyHeader(u)), u.Lines...)
+		content := append([]byte(r.keyHeader(u)+r.planBytecode(ctx, u)), u.Lines...) // as writeKeyHeaders
 		ex := size.ExplainCache(content, u.Arch, entries)
 		out = append(out, size.CacheSetSummary{Requirements: r.rel(u.ReqOut), CacheExplanation: ex})
 		keyed[u.Module] = filepath.Join(r.cacheRoot, ex.Entry)

@@ -58,6 +58,8 @@ var hooks = map[string][]Step{
 		requirementSets{},    // group the functions into requirements sets
 		findSources{},        // requirements file, Poetry, uv, Pipfile or PEP 621; export
 		filterRequirements{}, // noDeploy
+		osPackages{},         // apt-requirements.txt: part of the installer's key material
+		localDeps{},          // local path requirements: their digests are key lines
 		chooseInstaller{},    // the installer's key material (interpreter or image)
 		writeReport{},        // measure, explain the cache, print (text, --json, --html)
 	),
