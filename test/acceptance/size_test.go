@@ -199,8 +199,20 @@ func TestSizeReport(t *testing.T) {
 			t.Fatalf("%s: cache = %+v, want one set", c.name, d.Cache)
 		}
 		got := d.Cache[0]
-		if got.Hit || got.Nearest == "" || len(got.Diffs) != 1 || got.Diffs[0].Kind != c.kind || got.Diffs[0].Name != c.diffName {
-			t.Errorf("%s: cache explanation = %+v, want a miss whose one differing line is %s %s", c.name, got, c.kind, c.diffName)
+		named, others := false, 0
+		for _, df := range got.Diffs {
+			switch {
+			case df.Kind == c.kind && df.Name == c.diffName:
+				named = true
+			case c.name == "runtime" && df.Kind == "interpreter":
+				// Another runtime is installed (and compiled) with that version's interpreter
+				// when the host has one: the interpreter line changes with it.
+			default:
+				others++
+			}
+		}
+		if got.Hit || got.Nearest == "" || !named || others > 0 {
+			t.Errorf("%s: cache explanation = %+v, want a miss naming %s %s (and nothing else)", c.name, got, c.kind, c.diffName)
 		}
 	}
 }
