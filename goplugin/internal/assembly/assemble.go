@@ -32,7 +32,7 @@ type Options struct {
 	// DistsFile, when set, receives the JSON map of distribution files (Result.Dists), written
 	// atomically (its folder is created): the pipeline's .pyreqs/dists.json.
 	DistsFile string
-	// ExtractDir, when set, also receives the assembled files (see Extract), for cache entries
+	// ExtractDir, when set, also receives the assembled files (see archive.Extract), for cache entries
 	// that keep the installed tree on disk.
 	ExtractDir string
 	// Pack sets the deflate level and workers for the entries that are compressed (generated and
@@ -118,7 +118,7 @@ func Assemble(ctx context.Context, wheels []Wheel, dst string, opt Options) (*Re
 		}
 	}
 	if opt.ExtractDir != "" {
-		if err := Extract(ctx, dst, opt.ExtractDir); err != nil {
+		if _, err := archive.Extract(ctx, dst, opt.ExtractDir); err != nil {
 			return nil, err
 		}
 	}

@@ -204,7 +204,7 @@ func BenchmarkExtractHeavy(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if err := Extract(context.Background(), zipPath, tree); err != nil {
+		if _, err := archive.Extract(context.Background(), zipPath, tree); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
