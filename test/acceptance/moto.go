@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/serverless-pyreqs/serverless-pyreqs/test/internal/moto"
+	"github.com/serverless-pyreqs/serverless-pyreqs/test/moto"
 )
 
 // Fake AWS credentials of the tests: moto accepts any key; the secret must never appear in any

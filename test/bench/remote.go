@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/serverless-pyreqs/serverless-pyreqs/test/internal/moto"
+	"github.com/serverless-pyreqs/serverless-pyreqs/test/moto"
 )
 
 const (

@@ -1,19 +1,15 @@
 package registryauth
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net"
+	"github.com/serverless-pyreqs/serverless-pyreqs/test/moto"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/moby/moby/api/types/registry"
 )
@@ -112,38 +108,9 @@ func TestHostAndEncode(t *testing.T) {
 
 // TestECRTokenFromMoto asks moto's ECR API (127.0.0.1) for a token through the SDK path.
 func TestECRTokenFromMoto(t *testing.T) {
-	bin := os.Getenv("PYREQS_MOTO_SERVER")
-	if bin == "" {
-		root, _ := filepath.Abs("../../..")
-		bin = filepath.Join(root, ".tools", "venv", "bin", "moto_server")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("moto_server not found at %s: run scripts/setup.sh", bin)
-		}
-		t.Skipf("moto_server not found at %s", bin)
-	}
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	var out bytes.Buffer
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-			c.Close()
-			break
-		}
-		if i > 200 {
-			t.Fatalf("moto did not start: %s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Setenv("AWS_ENDPOINT_URL", fmt.Sprintf("http://127.0.0.1:%d", port))
+	root, _ := filepath.Abs("../../..")
+	endpoint := moto.ForTest(t, root)
+	t.Setenv("AWS_ENDPOINT_URL", endpoint)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAFAKEFAKEFAKE1234")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake/secret")
 	user, pass, err := ECRToken(context.Background(), "us-east-1")

@@ -1,63 +1,24 @@
 package remote
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"github.com/serverless-pyreqs/serverless-pyreqs/test/moto"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// motoServer starts moto's S3 emulator on 127.0.0.1 (from .tools/venv, or $PYREQS_MOTO_SERVER)
-// and returns its endpoint. Without moto the test is skipped locally and fails under CI=true.
+// motoServer starts moto's S3 emulator on 127.0.0.1 for the test and returns its endpoint.
 func motoServer(t *testing.T) string {
-	t.Helper()
-	bin := os.Getenv("PYREQS_MOTO_SERVER")
-	if bin == "" {
-		root, _ := filepath.Abs("../../..")
-		bin = filepath.Join(root, ".tools", "venv", "bin", "moto_server")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("moto_server not found at %s: run scripts/setup.sh", bin)
-		}
-		t.Skipf("moto_server not found at %s (run scripts/setup.sh)", bin)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	var out bytes.Buffer
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for i := 0; ; i++ {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			c.Close()
-			return endpoint
-		}
-		if i > 200 {
-			t.Fatalf("moto did not start: %s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	root, _ := filepath.Abs("../../..")
+	return moto.ForTest(t, root)
 }
 
 func newTier(t *testing.T, endpoint, bucket string, creds bool) *S3 {

@@ -10,7 +10,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -95,4 +97,29 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.out.Write(p)
+}
+
+// ForTest starts moto_server for one Go test: from $PYREQS_MOTO_SERVER, else the test venv's
+// (.tools/venv/bin/moto_server under root). Without it the test is skipped locally and fails
+// under CI=true. The server stops when the test ends; it returns the endpoint.
+func ForTest(t testing.TB, root string) string {
+	t.Helper()
+	bin := os.Getenv("PYREQS_MOTO_SERVER")
+	if bin == "" {
+		bin = filepath.Join(root, ".tools", "venv", "bin", "moto_server")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("moto_server not found at %s: run scripts/setup.sh", bin)
+		}
+		t.Skipf("moto_server not found at %s (run scripts/setup.sh)", bin)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := Start(ctx, bin, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s.Endpoint
 }
