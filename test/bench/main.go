@@ -511,6 +511,9 @@ func copyTree(src, dst string) error {
 		}
 		rel, _ := filepath.Rel(src, p)
 		target := filepath.Join(dst, rel)
+		if d.IsDir() && d.Name() == ".serverless" {
+			return filepath.SkipDir // build output (its requirements link points into a cache)
+		}
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}
