@@ -10,7 +10,9 @@ package acceptance
 //   - no .completed_requirements and no filtered requirements.txt in ours (#4): the artifact
 //     keeps the user's requirements.txt;
 //   - modes normalised; moved module files keep theirs (#6; the original drops them);
-//   - noDeploy matches PEP 503-normalised names (#5), so the original ships what ours leaves out.
+//   - noDeploy matches PEP 503-normalised names (#5), so the original ships what ours leaves out;
+//   - assembled from wheels (#22), ours has no INSTALLER, REQUESTED or direct_url.json (nor
+//     their RECORD lines), and scripts in bin/ may have another shebang and launcher template.
 
 import (
 	"fmt"
@@ -72,11 +74,12 @@ func isBytecode(name string) bool {
 	return strings.Contains("/"+name, "/__pycache__/") || strings.HasSuffix(name, ".pyc")
 }
 
-// withoutBytecodeLines drops the lines of a RECORD that list bytecode.
+// withoutBytecodeLines drops the lines of a RECORD that list bytecode (and pip's bookkeeping
+// files, which the assembled path does not write, and the scripts, whose launcher may differ).
 func withoutBytecodeLines(record []byte) string {
 	var keep []string
 	for _, l := range strings.Split(string(record), "\n") {
-		if p, _, _ := strings.Cut(l, ","); !isBytecode(p) {
+		if p, _, _ := strings.Cut(l, ","); !isBytecode(p) && !pipBookkeeping(p) && !strings.HasPrefix(path.Clean(p), "../../bin/") {
 			keep = append(keep, l)
 		}
 	}
@@ -120,6 +123,8 @@ func compareArtifacts(t testing.TB, service, label, oursZip, origZip, userReqs s
 				row.deliberate["bytecode"]++
 			case noDeployEntry(n, noDeploy):
 				row.deliberate["noDeploy"]++
+			case pipBookkeeping(n):
+				row.deliberate["pip bookkeeping"]++
 			default:
 				unexpected("%s: only in the original", n)
 			}
@@ -134,6 +139,8 @@ func compareArtifacts(t testing.TB, service, label, oursZip, origZip, userReqs s
 			}
 		case isBytecode(n):
 			row.deliberate["bytecode (unchecked-hash)"]++
+		case strings.HasPrefix(n, "bin/") && oe.Mode == ge.Mode:
+			row.deliberate["script launcher"]++
 		case n == "requirements.txt" && userReqs != "":
 			if got := string(ZipRead(t, oursZip, n)); got != userReqs {
 				unexpected("requirements.txt: ours is not the user's file: %q", got)

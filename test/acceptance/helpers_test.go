@@ -620,12 +620,22 @@ func pathWithout(t testing.TB, names ...string) string {
 
 // documentedDiff tells whether a requirement file may differ between the plugins because of a
 // documented deliberate difference (README "Differences"): the original ships bytecode, its cache
-// marker and the filtered requirements.txt, and its RECORD files list the bytecode.
+// marker and the filtered requirements.txt, and its RECORD files list the bytecode; assembled
+// from wheels, ours has none of pip's bookkeeping files (INSTALLER, REQUESTED, direct_url.json),
+// and its scripts in bin/ may have another shebang and pip's newer launcher template.
 func documentedDiff(name string) bool {
 	base := name[strings.LastIndex(name, "/")+1:]
 	return name == ".completed_requirements" || name == "requirements.txt" ||
 		strings.Contains(name, "__pycache__/") || strings.HasSuffix(name, ".pyc") ||
-		base == "RECORD" && strings.Contains(name, ".dist-info/")
+		base == "RECORD" && strings.Contains(name, ".dist-info/") || pipBookkeeping(name) ||
+		strings.HasPrefix(name, "bin/") // scripts: shebang and launcher template may differ (assembled)
+}
+
+// pipBookkeeping tells whether name is one of the files pip writes into a .dist-info folder to
+// record how it installed the distribution (not in the wheel; the assembled path has none).
+func pipBookkeeping(name string) bool {
+	dir, base := path.Split(name)
+	return strings.HasSuffix(dir, ".dist-info/") && (base == "INSTALLER" || base == "REQUESTED" || base == "direct_url.json")
 }
 
 // compareRequirementFiles compares two plugins' requirement files (path → sha256) apart from the

@@ -75,7 +75,7 @@ var (
 
 func main() {
 	runs := flag.Int("runs", 3, "runs per service, mode and plugin (medians are reported)")
-	services := flag.String("services", "flask,heavy,heavy-uv,indiv2,indiv5", "comma-separated services of test/bench/services")
+	services := flag.String("services", "flask,heavy,heavy-pip,heavy-uv,indiv2,indiv5", "comma-separated services of test/bench/services")
 	out := flag.String("out", "", "also write the Markdown table to this file")
 	cold := flag.Int("coldstart", 5, "cold-start runs per artifact for the heavy and flask services (0: none)")
 	coldOnly := flag.Bool("coldstart-only", false, "only measure cold starts, from the artifacts the last run left in .tools/bench")
@@ -124,8 +124,8 @@ func run(runs int, services []string, out string, coldRuns int) error {
 	var colds []*coldResult
 	for _, svc := range services {
 		plugins := []plugin{none, original, ours}
-		if svc == "heavy-uv" {
-			plugins = []plugin{ours} // the original has no uv installer; compare with its heavy runs
+		if svc == "heavy-uv" || svc == "heavy-pip" {
+			plugins = []plugin{ours} // variants of ours; compare with the original's heavy runs
 		}
 		dirs := map[plugin]string{}
 		for _, p := range plugins {
@@ -457,7 +457,7 @@ func render(rs []*result) string {
 				orig = find(svc, "cold", original) // what a CI runner with an empty disk pays today
 			}
 			cli := find(svc, "cli", none)
-			if svc == "heavy-uv" {
+			if svc == "heavy-uv" || svc == "heavy-pip" {
 				orig, cli = find("heavy", mode, original), find("heavy", "cli", none)
 			}
 			row := fmt.Sprintf("| %s | %s |", svc, mode)
@@ -491,7 +491,8 @@ func render(rs []*result) string {
 	}
 	fmt.Fprintf(&b, "\nMedians of %d runs per cell, plugins run alternately on the same machine against the same local index; "+
 		"cold = empty static and download caches; floor = sls alone (plugin installed, not listed) + writing our artifact bytes once; "+
-		"heavy-uv is ours with `installer: uv` against the original's heavy (pip) runs; "+
+		"heavy is ours assembled from wheels (the default), heavy-pip ours with `assemble: false` (pip install --target), "+
+		"heavy-uv ours with `installer: uv`, each against the original's heavy (pip) runs; "+
 		"remote-warm = ours with empty local caches and a warm remoteCache tier on moto_server (127.0.0.1), against the original's cold time.\n", n)
 	return b.String()
 }

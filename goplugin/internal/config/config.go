@@ -88,6 +88,7 @@ type Options struct {
 	UsePoetry                  bool   // default true
 	UseUv                      bool   // default true
 	Installer                  string // "pip" (default) or "uv"
+	Assemble                   bool   // default true: pip installs on the host assemble the artifact from wheels
 	PythonBin                  string // resolved default: see Parse
 	PythonBinSet               bool   // true when the user set pythonBin explicitly
 	DockerizePip               DockerizeMode

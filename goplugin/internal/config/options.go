@@ -132,6 +132,12 @@ var optionTable = []Spec{
 		},
 	},
 	{
+		Key: "assemble", Kind: Bool, Default: true,
+		Description: "With `installer: pip` and no Docker, build each requirements set straight from its resolved wheels: the wheels' compressed bytes are copied into the artifact as they are (no unpacking, no recompression), and only the sources compiled to bytecode are read. `false` selects the classic `pip install --target`. What assembling does not support falls back to pip (see the README).",
+		Docs:        docsSources,
+		decode:      boolField(func(o *Options) *bool { return &o.Assemble }),
+	},
+	{
 		Key: "pythonBin", Kind: String, NonEmpty: true, What: "the name or path of a Python interpreter",
 		DefaultDoc:  "`provider.runtime` when it is a python runtime (`python3.11`), else `python` (`python.exe` on Windows)",
 		Description: "Python interpreter that runs pip. Runtime-style names like `python39` become `python3.9`.",

@@ -56,12 +56,13 @@ func env(t *testing.T, custom string, r proc.Runner, out *bytes.Buffer) Env {
 func TestSelect(t *testing.T) {
 	var out bytes.Buffer
 	for custom, want := range map[string]string{
-		`{}`:                                             "target", // which delegates to host for the sets the host matches
+		`{}`:                                             "assemble", // target, with host-matching sets assembled from wheels
+		`{"assemble": false}`:                            "target",   // which delegates to host for the sets the host matches
 		`{"installer": "uv"}`:                            "target",
 		`{"dockerizePip": true}`:                         "docker",
-		`{"dockerizePip": "non-linux"}`:                  "target", // the host is linux
-		`{"dockerizePip": false}`:                        "target",
-		`{"dockerizePip": "when-needed"}`:                "target",
+		`{"dockerizePip": "non-linux"}`:                  "assemble", // the host is linux
+		`{"dockerizePip": false}`:                        "assemble",
+		`{"dockerizePip": "when-needed"}`:                "assemble",
 		`{"dockerImage": "img:1", "dockerizePip": true}`: "docker",
 	} {
 		if got := Select(env(t, custom, nil, &out)).Name(); got != want {
@@ -97,7 +98,7 @@ func TestTargetOrHost(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
 			py := &fakePython{probe: tc.probe}
-			e := env(t, `{"pythonBin": "python3.11"}`, py, &out)
+			e := env(t, `{"pythonBin": "python3.11", "assemble": false}`, py, &out)
 			e.GOOS, e.GOARCH = tc.goos, tc.goarch
 			in := Select(e)
 			sets := []Set{{Module: ".", Requirements: "/r.txt", Runtime: tc.runtime, Arch: tc.arch}}
@@ -229,7 +230,7 @@ func TestDockerPrepareNamesTheOption(t *testing.T) {
 // may fall back to; a set the host matches keeps the host's key.
 func TestWhenNeededKey(t *testing.T) {
 	var out bytes.Buffer
-	in := Select(env(t, `{"dockerizePip": "when-needed", "pythonBin": "python3.11"}`, &fakePython{}, &out))
+	in := Select(env(t, `{"dockerizePip": "when-needed", "pythonBin": "python3.11", "assemble": false}`, &fakePython{}, &out))
 	cross := Set{Module: ".", Requirements: "/r.txt", Runtime: "python3.12", Arch: "arm64"}
 	host := Set{Module: "m", Requirements: "/m.txt", Runtime: "python3.11", Arch: "x86_64"}
 	if err := in.Prepare(context.Background(), []Set{cross, host}); err != nil {

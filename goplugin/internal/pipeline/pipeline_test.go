@@ -135,7 +135,9 @@ type svc struct {
 
 func (s *svc) request(phase string) *protocol.Request {
 	custom := map[string]json.RawMessage{}
-	c := map[string]any{"cacheLocation": s.cache}
+	// The fake runner plays `pip install --target`; the assembled path (pip's report, real
+	// wheels) is covered by package assembly, TestAssembledMatchesClassic and the acceptance tests.
+	c := map[string]any{"cacheLocation": s.cache, "assemble": false}
 	for k, v := range s.custom {
 		c[k] = v
 	}

@@ -75,22 +75,34 @@ func (r *state) buildEntry(ctx context.Context, u *unit) (string, error) {
 		r.emit.Progress(progressID, fmt.Sprintf("Installing requirements from %s", r.rel(u.ReqOut)), false)
 		defer r.emit.Progress(progressID, "", true)
 		plan := r.plan(u)
-		compiled, err := r.install(ctx, u, tmp, plan)
+		// An installer that writes the packed zip itself (installer.PackedInstaller: assembled
+		// from wheels) replaces install, post-install and packing; a set it declines takes that
+		// path.
+		st, packed, err := r.installPacked(ctx, u, tmp, plan)
 		if err != nil {
 			return err
 		}
-		if err := r.checkBinaries(tmp, u); err != nil {
-			return err
-		}
-		if err := r.postInstall(ctx, u, tmp, plan, compiled); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Join(tmp, cache.MetaDir), 0o755); err != nil {
-			return err
-		}
-		st, err := archive.PackTree(ctx, tmp, cache.PackedPath(tmp), archive.PackOptions{Exclude: excludeMeta})
-		if err != nil {
-			return err
+		if packed {
+			if err := r.checkBinaries(tmp, u); err != nil {
+				return err
+			}
+		} else {
+			compiled, err := r.install(ctx, u, tmp, plan)
+			if err != nil {
+				return err
+			}
+			if err := r.checkBinaries(tmp, u); err != nil {
+				return err
+			}
+			if err := r.postInstall(ctx, u, tmp, plan, compiled); err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Join(tmp, cache.MetaDir), 0o755); err != nil {
+				return err
+			}
+			if st, err = archive.PackTree(ctx, tmp, cache.PackedPath(tmp), archive.PackOptions{Exclude: excludeMeta}); err != nil {
+				return err
+			}
 		}
 		if err := os.WriteFile(filepath.Join(tmp, cache.MetaDir, "requirements.txt"), mustRead(u.ReqOut), 0o644); err != nil {
 			return err

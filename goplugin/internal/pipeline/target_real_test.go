@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -96,49 +99,135 @@ func realIndex(t *testing.T) (python, url string) {
 }
 
 // TestTargetInstallMatchesHostInstall: for x86_64/python3.11, the install for the target (forced
-// by a pretend macOS host) gives the same files, entry for entry, as the plain host install on
-// this Linux x86_64 host with Python 3.11: the pure sdist built on the host included.
+// by a pretend macOS host) gives the same files, entry for entry, as the classic host install
+// (assemble: false) on this Linux x86_64 host with Python 3.11: the pure sdist built on the host
+// included. TestAssembledMatchesClassic: the default path, assembled from the wheels, gives the
+// same files too, bytecode included, apart from pip's bookkeeping files (INSTALLER, REQUESTED,
+// direct_url.json and their RECORD lines) and the launchers of console scripts.
 func TestTargetInstallMatchesHostInstall(t *testing.T) {
+	trees := installVariants(t)
+	host, tgt := trees["classic"], trees["target"]
+	for _, f := range []string{"pyreqs_withdeps/__init__.py", "pyreqs_pure/__init__.py", "pyreqs_sdistonly/__init__.py", "pyreqs_multiarch/__init__.py",
+		"pyreqs_pure/__pycache__/__init__.cpython-311.pyc"} {
+		if _, ok := host[f]; !ok {
+			t.Fatalf("the host install lacks %s: %v", f, sortedKeys(host))
+		}
+	}
+	sameTrees(t, "host", host, "target", tgt)
+}
+
+func TestAssembledMatchesClassic(t *testing.T) {
+	trees := installVariants(t)
+	classic, asm := trees["classic"], trees["assembled"]
+	var unsupported []string
+	for p := range classic {
+		if pipBookkeeping(p) {
+			unsupported = append(unsupported, p)
+			delete(classic, p)
+		}
+	}
+	if len(unsupported) == 0 {
+		t.Fatal("the classic install has no INSTALLER files: the comparison would not see them")
+	}
+	for _, tree := range []map[string]string{classic, asm} {
+		for p, h := range tree {
+			switch {
+			case strings.HasSuffix(p, ".dist-info/RECORD"):
+				var keep []string
+				for _, l := range strings.Split(h, "\n") {
+					if name, _, _ := strings.Cut(l, ","); !pipBookkeeping(name) && !strings.HasPrefix(name, "../../bin/") {
+						keep = append(keep, l)
+					}
+				}
+				tree[p] = strings.Join(keep, "\n")
+			case strings.HasPrefix(p, "bin/"):
+				tree[p] = "(a script)" // pip's launcher template and shebang are not compared
+			}
+		}
+	}
+	if _, ok := asm["pyreqs_withdeps/__pycache__/__init__.cpython-311.pyc"]; !ok {
+		t.Fatalf("the assembled install has no bytecode: %v", sortedKeys(asm))
+	}
+	sameTrees(t, "classic", classic, "assembled", asm)
+}
+
+// pipBookkeeping tells whether name is one of the files pip writes into a .dist-info folder to
+// record how it installed the distribution (not in the wheel; the assembled path writes none).
+func pipBookkeeping(name string) bool {
+	dir, base := path.Split(name)
+	return strings.HasSuffix(dir, ".dist-info/") && (base == "INSTALLER" || base == "REQUESTED" || base == "direct_url.json")
+}
+
+func sameTrees(t *testing.T, an string, a map[string]string, bn string, b map[string]string) {
+	t.Helper()
+	for p, h := range a {
+		if b[p] != h {
+			t.Errorf("%s differs: %s %q, %s %q", p, an, h, bn, b[p])
+		}
+	}
+	for p := range b {
+		if _, ok := a[p]; !ok {
+			t.Errorf("%s only in the %s install", p, bn)
+		}
+	}
+}
+
+// installVariants installs one requirements file with real pip from the local index three ways:
+// the classic host install, the target install (a pretend macOS host) and the assembled one,
+// and returns each tree (see treeHashes). It runs once per test binary.
+func installVariants(t *testing.T) map[string]map[string]string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("runs pip")
 	}
+	variantsOnce.Do(func() { variants, variantsErr = runVariants(t) })
+	if variantsErr != nil {
+		t.Fatal(variantsErr)
+	}
+	out := map[string]map[string]string{}
+	for k, v := range variants {
+		out[k] = maps.Clone(v)
+	}
+	return out
+}
+
+var (
+	variantsOnce sync.Once
+	variants     map[string]map[string]string
+	variantsErr  error
+)
+
+func runVariants(t *testing.T) (map[string]map[string]string, error) {
 	python, url := realIndex(t)
 	trees := map[string]map[string]string{}
-	for _, host := range []struct{ goos, goarch string }{{"linux", "amd64"}, {"darwin", "arm64"}} {
+	for _, v := range []struct {
+		name, goos, goarch string
+		assemble           bool
+	}{{"classic", "linux", "amd64", false}, {"target", "darwin", "arm64", false}, {"assembled", "linux", "amd64", true}} {
 		s := newSvc(t)
 		write(s.dir, "requirements.txt", "pyreqs-withdeps==1.0.0\npyreqs-multiarch==1.0.0\npyreqs-sdistonly==1.0.0\n", 0o644)
 		s.custom["pythonBin"] = python
 		s.custom["pipCmdExtraArgs"] = []string{"--index-url", url}
 		s.custom["useDownloadCache"] = false
+		s.custom["assemble"] = v.assemble
 		var out bytes.Buffer
 		xdg := t.TempDir()
 		env := []string{"HOME=" + s.dir, "PATH=" + os.Getenv("PATH"), "PIP_CONFIG_FILE=" + os.DevNull, "XDG_CACHE_HOME=" + xdg, "PIP_NO_INPUT=1"}
-		_, err := Run(context.Background(), s.request(protocol.PhaseBefore),
-			Deps{Emit: protocol.NewEmitter(&out), Runner: proc.Exec{}, GOOS: host.goos, GOARCH: host.goarch, Environ: env})
+		req := s.request(protocol.PhaseBefore)
+		_, err := Run(context.Background(), req,
+			Deps{Emit: protocol.NewEmitter(&out), Runner: proc.Exec{}, GOOS: v.goos, GOARCH: v.goarch, Environ: env})
 		if err != nil {
-			t.Fatalf("%s: %v\n%s", host.goos, err, out.String())
+			return nil, fmt.Errorf("%s: %v\n%s", v.name, err, out.String())
 		}
-		if isTarget := strings.Contains(out.String(), "without Docker"); isTarget != (host.goos == "darwin") {
-			t.Fatalf("%s: target install %t:\n%s", host.goos, isTarget, out.String())
+		if isTarget := strings.Contains(out.String(), "without Docker"); isTarget != (v.goos == "darwin") {
+			return nil, fmt.Errorf("%s: target install %t:\n%s", v.name, isTarget, out.String())
 		}
-		trees[host.goos] = treeHashes(t, filepath.Join(s.dir, ".serverless", "requirements"))
+		if isAssembled := strings.Contains(out.String(), "Assembled "); isAssembled != v.assemble {
+			return nil, fmt.Errorf("%s: assembled %t:\n%s", v.name, isAssembled, out.String())
+		}
+		trees[v.name] = treeHashes(t, filepath.Join(s.dir, ".serverless", "requirements"))
 	}
-	host, tgt := trees["linux"], trees["darwin"]
-	for _, f := range []string{"pyreqs_withdeps/__init__.py", "pyreqs_pure/__init__.py", "pyreqs_sdistonly/__init__.py", "pyreqs_multiarch/__init__.py"} {
-		if _, ok := host[f]; !ok {
-			t.Fatalf("the host install lacks %s: %v", f, sortedKeys(host))
-		}
-	}
-	for p, h := range host {
-		if tgt[p] != h {
-			t.Errorf("%s differs: host %q, target %q", p, h, tgt[p])
-		}
-	}
-	for p := range tgt {
-		if _, ok := host[p]; !ok {
-			t.Errorf("%s only in the target install", p)
-		}
-	}
+	return trees, nil
 }
 
 // treeHashes maps every file under dir (following the link to the cache entry, without the
