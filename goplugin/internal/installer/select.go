@@ -13,7 +13,7 @@ type registration struct {
 // Adding an installer is one line here (and its file).
 var registry = []registration{
 	{"docker", func(e Env) bool { return e.Options.Dockerized(e.GOOS) }, newDocker},
-	{"assemble", assembleApplies, newAssembled}, // target, with host-matching pip sets built from wheels
+	{"assemble", assembleApplies, newAssembled},                                        // target, with host-matching pip sets built from wheels
 	{"target", func(e Env) bool { return !e.Options.Dockerized(e.GOOS) }, newTargeted}, // host install for matching sets
 	{"host", func(Env) bool { return true }, newHost},
 }
