@@ -397,7 +397,9 @@ func artifactsSize(dir string) (int64, error) {
 		return 0, err
 	}
 	for _, de := range des {
-		if strings.HasSuffix(de.Name(), ".zip") {
+		// .pyreqs-*.zip are our hard links to the cache entry's packed zip, kept between the
+		// two hooks: not artifacts.
+		if strings.HasSuffix(de.Name(), ".zip") && !strings.HasPrefix(de.Name(), ".pyreqs-") {
 			fi, err := os.Stat(filepath.Join(dir, de.Name()))
 			if err != nil {
 				return 0, err

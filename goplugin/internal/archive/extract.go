@@ -24,6 +24,12 @@ import (
 // and written by GOMAXPROCS workers (the zip reader checks each file's CRC-32). It returns the
 // number of files written.
 func Extract(ctx context.Context, src, dst string) (int, error) {
+	return ExtractExcept(ctx, src, dst, nil)
+}
+
+// ExtractExcept is Extract, leaving out the files for which skip (given the entry name) returns
+// true: files already written under dst by other means.
+func ExtractExcept(ctx context.Context, src, dst string, skip func(name string) bool) (int, error) {
 	zr, err := zip.OpenReader(src)
 	if err != nil {
 		return 0, err
@@ -43,7 +49,7 @@ func Extract(ctx context.Context, src, dst string) (int, error) {
 		d := path.Dir(f.Name)
 		if strings.HasSuffix(f.Name, "/") || f.Mode().IsDir() {
 			d = strings.TrimSuffix(f.Name, "/")
-		} else {
+		} else if skip == nil || !skip(f.Name) {
 			files = append(files, f)
 		}
 		if !made[d] {

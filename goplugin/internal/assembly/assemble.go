@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
 )
@@ -50,6 +51,9 @@ type Result struct {
 	Raw         int // entries copied raw from wheels
 	Compressed  int // entries compressed (generated RECORDs and scripts, transformed files)
 	Transformed int // entries selected by the Transformer
+	// Times of the parts of Assemble: the Transformer (its sources written out and Apply), the
+	// zip, and the tree (Options.ExtractDir).
+	TransformTime, ZipTime, ExtractTime time.Duration
 }
 
 // Assemble writes dst, a deterministic zip of the files `pip install --target` would install
@@ -79,18 +83,23 @@ func Assemble(ctx context.Context, wheels []Wheel, dst string, opt Options) (*Re
 	if err := a.checkBin(); err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	if opt.Transform != nil {
 		if err := a.transform(ctx); err != nil {
 			return nil, err
 		}
 	}
+	transformTime := time.Since(start)
+	start = time.Now()
 	var inputs []archive.Input
 	var raws []archive.RawEntry
 	var files []archive.FileInput
+	kept := map[string]bool{}
 	for _, e := range a.entries {
 		if opt.Exclude != nil && opt.Exclude(e.name) {
 			continue
 		}
+		kept[e.name] = true
 		if e.file != "" {
 			files = append(files, archive.FileInput{Path: e.file, Name: e.name})
 		} else {
@@ -107,7 +116,8 @@ func Assemble(ctx context.Context, wheels []Wheel, dst string, opt Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Dists: a.dists, Stats: st, Raw: len(raws), Compressed: len(files), Transformed: a.transformed}
+	res := &Result{Dists: a.dists, Stats: st, Raw: len(raws), Compressed: len(files), Transformed: a.transformed,
+		TransformTime: transformTime, ZipTime: time.Since(start)}
 	if opt.DistsFile != "" {
 		b, err := json.Marshal(a.dists)
 		if err != nil {
@@ -118,9 +128,14 @@ func Assemble(ctx context.Context, wheels []Wheel, dst string, opt Options) (*Re
 		}
 	}
 	if opt.ExtractDir != "" {
-		if _, err := archive.Extract(ctx, dst, opt.ExtractDir); err != nil {
+		start = time.Now()
+		if err := a.pruneTree(kept); err != nil {
 			return nil, err
 		}
+		if _, err := archive.ExtractExcept(ctx, dst, opt.ExtractDir, func(name string) bool { return a.inTree[name] }); err != nil {
+			return nil, err
+		}
+		res.ExtractTime = time.Since(start)
 	}
 	return res, nil
 }
@@ -143,6 +158,7 @@ type assembler struct {
 	dists       map[string][]string
 	transformed int
 	n           int
+	inTree      map[string]bool // files the transform wrote into Options.ExtractDir
 }
 
 func (a *assembler) close() {

@@ -61,6 +61,9 @@ func TestTransformHook(t *testing.T) {
 		{name: "demo/drop.py", body: "gone\n"},
 		{name: "demo/_speed.so", body: "elf bytes", mode: 0o755},
 		{name: "demo/data.txt", body: "raw\n"},
+		// A wheel may ship bytecode of its own (numpy does): an added file of the same name
+		// replaces it.
+		{name: "demo/__pycache__/__init__.cpython-312.pyc", body: "stale\n"},
 	})
 	tr := &recordingTransformer{}
 	dst := filepath.Join(dir, "out.zip")
@@ -162,5 +165,46 @@ func TestExtractRejectsEscapes(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "escaped.txt")); err == nil {
 		t.Error("escaped.txt was written outside the folder")
+	}
+}
+
+// TestTransformIntoTree: with a tree to extract, the transformed files are written into it once
+// (not extracted again), and the tree ends up holding exactly the zip's files, with the same
+// bytes: no removed or excluded file of the transform is left behind.
+func TestTransformIntoTree(t *testing.T) {
+	dir := t.TempDir()
+	w := makeWheel(t, dir, "demo-1.0-py3-none-any.whl", "demo-1.0.dist-info", []wfile{
+		{name: "demo/__init__.py", body: "x = 1\n"},
+		{name: "demo/drop.py", body: "gone\n"},
+		{name: "demo/tests/test_x.py", body: "t\n"},
+		{name: "demo/_speed.so", body: "elf bytes", mode: 0o755},
+		{name: "demo/data.txt", body: "raw\n"},
+	})
+	dst := filepath.Join(dir, "out.zip")
+	tree := filepath.Join(dir, "tree")
+	if err := os.Mkdir(tree, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Assemble(context.Background(), []Wheel{{w, "demo"}}, dst, Options{
+		Transform:  &recordingTransformer{},
+		Exclude:    func(n string) bool { return strings.Contains(n, "/tests/") },
+		ExtractDir: tree,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, zipped := treeFiles(t, tree), zipFiles(t, dst)
+	for n, z := range zipped {
+		if f, ok := files[n]; !ok || string(f.data) != string(z.data) || f.perm != z.perm {
+			t.Errorf("%s: tree %q %o, zip %q %o", n, f.data, f.perm, z.data, z.perm)
+		}
+	}
+	for n := range files {
+		if _, ok := zipped[n]; !ok {
+			t.Errorf("%s is in the tree but not in the zip", n)
+		}
+	}
+	if string(files["demo/_speed.so"].data) != "ELF BYTES" || string(files["demo/__pycache__/__init__.cpython-312.pyc"].data) != "PYC:x = 1\n" {
+		t.Errorf("the tree lacks the transformed files: %v", keys(files))
 	}
 }

@@ -158,8 +158,9 @@ func (a *assembled) InstallPacked(ctx context.Context, s Set, dir string, p Pack
 	if err != nil {
 		return Packed{}, false, err
 	}
-	ev.Verbose(fmt.Sprintf("Assembled %d entries from wheels (%d copied compressed, %d transformed): resolve %.1fs, build %.1fs, fetch %.1fs, assemble %.1fs",
-		res.Stats.Entries, res.Raw, res.Transformed, tm.Resolve.Seconds(), tm.Build.Seconds(), tm.Fetch.Seconds(), tm.Assemble.Seconds()))
+	ev.Verbose(fmt.Sprintf("Assembled %d entries from wheels (%d copied compressed, %d transformed): resolve %.1fs, build %.1fs, fetch %.1fs, assemble %.1fs (transform %.1fs, zip %.1fs, tree %.1fs)",
+		res.Stats.Entries, res.Raw, res.Transformed, tm.Resolve.Seconds(), tm.Build.Seconds(), tm.Fetch.Seconds(), tm.Assemble.Seconds(),
+		res.TransformTime.Seconds(), res.ZipTime.Seconds(), res.ExtractTime.Seconds()))
 	return Packed{Entries: res.Stats.Entries, Bytes: res.Stats.Bytes, Written: res.Stats.Written}, true, nil
 }
 

@@ -4,6 +4,7 @@
 // run it to install from the same index as the acceptance tests; people run it to try things:
 //
 //	go run ./test/internal/pyindex/cmd/pyindex -python .tools/venv/bin/python
+//	go run ./test/internal/pyindex/cmd/pyindex -serve .tools/bench-wheels   # serve a folder of distributions as it is
 package main
 
 import (
@@ -22,10 +23,13 @@ func main() {
 	python := flag.String("python", ".tools/venv/bin/python", "interpreter with pip, setuptools, wheel and build")
 	src := flag.String("src", "testdata/pypkgs", "the distributions' sources (with index.json)")
 	out := flag.String("out", filepath.Join(os.TempDir(), "pyreqs-pyindex"), "where the built distributions go (cached)")
+	serve := flag.String("serve", "", "serve this folder of wheels and sdists as it is (nothing is built)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := pyindex.Build(ctx, *python, *src, *out); err != nil {
+	if *serve != "" {
+		*out = *serve
+	} else if err := pyindex.Build(ctx, *python, *src, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "pyindex:", err)
 		os.Exit(1)
 	}
