@@ -83,7 +83,6 @@ func (a *assembled) Interpreter() (string, string) {
 
 // unsupported says why s is installed by the target installer instead; "" when it is assembled.
 func (a *assembled) unsupported(s Set) string {
-	o := a.env.Options
 	py := a.py
 	if p := a.plans[planKey(s)]; p != nil && p.target != nil {
 		return "the set is installed for another platform (" + p.reason + ")"
@@ -91,8 +90,6 @@ func (a *assembled) unsupported(s Set) string {
 	switch {
 	case py == nil || py.PipVersion == "":
 		return "no pip"
-	case o.Slim && o.Strip && a.env.GOOS == "linux":
-		return "slim with strip changes shared libraries (set strip: false to assemble)"
 	case len(s.LocalPackages) > 0:
 		return "local path requirements are installed by pip"
 	case strings.HasPrefix(s.Runtime, "python") && strings.TrimPrefix(s.Runtime, "python") != py.MajorMinor():

@@ -11,7 +11,8 @@ import (
 
 // TestAssembleDeclines: the assembling installer keys the sets it assembles apart from pip's, and
 // declines (with a verbose note, leaving the set to the target installer) a set for another
-// target, and slim with strip; Install is then the target installer's.
+// target, or for a runtime the target installer cannot target (installed on the host); Install
+// is then the target installer's.
 func TestAssembleDeclines(t *testing.T) {
 	for _, c := range []struct {
 		custom, runtime, arch string
@@ -21,7 +22,8 @@ func TestAssembleDeclines(t *testing.T) {
 		{`{"pythonBin": "python3.11"}`, "python3.11", "x86_64", true, ""},
 		{`{"pythonBin": "python3.11"}`, "python3.12", "x86_64", false, "the set is installed for another platform"},
 		{`{"pythonBin": "python3.11"}`, "python3.11", "arm64", false, "the set is installed for another platform"},
-		{`{"pythonBin": "python3.11", "slim": true}`, "python3.11", "x86_64", false, "slim with strip changes shared libraries"},
+		{`{"pythonBin": "python3.11", "slim": true}`, "python3.11", "x86_64", true, ""}, // strip is a Transformer
+		{`{"pythonBin": "python3.11"}`, "python3.8", "x86_64", false, "the runtime is python3.8 but python3.11 is Python 3.11.7"},
 	} {
 		var out bytes.Buffer
 		py := &fakePython{}

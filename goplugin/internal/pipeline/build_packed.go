@@ -3,13 +3,16 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/assembly"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/bytecode"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/installer"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/slim"
 )
@@ -34,14 +37,10 @@ func (r *state) installPacked(ctx context.Context, u *unit, dir string, plan *co
 		}
 	}
 	bt := &bytecodeTransform{r: r, u: u, plan: plan, added: map[string]bool{}}
-	// exclude is asked about every source before the compile (Select) and about every entry,
-	// added bytecode included, after it.
-	bt.exclude = func(name string) bool {
+	// dropped: the pipeline's own files and slim's patterns, for a file or any of its folders.
+	bt.dropped = func(name string) bool {
 		if excludeMeta(name, false) || m != nil && m.Match(name, false) {
 			return true
-		}
-		if !bt.added[name] && strings.Contains("/"+name, "/__pycache__/") {
-			return true // a wheel's own bytecode (the classic path removes it before compiling)
 		}
 		for d := path.Dir(name); d != "."; d = path.Dir(d) {
 			if excludeMeta(d, true) || m != nil && m.Match(d, true) {
@@ -50,13 +49,31 @@ func (r *state) installPacked(ctx context.Context, u *unit, dir string, plan *co
 		}
 		return false
 	}
-	spec := installer.PackSpec{Exclude: bt.exclude}
+	// exclude is asked about every entry, the added bytecode included, after the transform.
+	bt.exclude = func(name string) bool {
+		if !bt.added[name] && strings.Contains("/"+name, "/__pycache__/") {
+			return true // a wheel's own bytecode (the classic path removes it before compiling)
+		}
+		return bt.dropped(name)
+	}
+	var ts transforms
+	if o.Slim && o.Strip && !r.inst.StripsInside() {
+		if r.d.GOOS == "linux" {
+			ts = append(ts, &stripTransform{r: r, exclude: bt.dropped})
+		} else {
+			r.emit.Verbose("Not stripping shared libraries: strip only runs on Linux hosts or inside docker")
+		}
+	}
 	switch {
 	case plan == nil:
 	case plan.skip != nil:
 		r.bytecodeNotice(plan.skip)
 	case !plan.inside:
-		spec.Transform = bt
+		ts = append(ts, bt)
+	}
+	spec := installer.PackSpec{Exclude: bt.exclude}
+	if len(ts) > 0 {
+		spec.Transform = ts
 	}
 	p, ok, err := pi.InstallPacked(ctx, r.set(u), dir, spec)
 	if err != nil || !ok {
@@ -69,16 +86,18 @@ func (r *state) installPacked(ctx context.Context, u *unit, dir string, plan *co
 // assembly.Transformer): the sources are written into a scratch folder and compiled there by one
 // run of the bytecode driver (bytecode.Host), and the .pyc files it writes become new entries.
 type bytecodeTransform struct {
-	r       *state
-	u       *unit
-	plan    *compilePlan
-	exclude func(string) bool
-	added   map[string]bool // the .pyc names Apply added
+	r                *state
+	u                *unit
+	plan             *compilePlan
+	dropped, exclude func(string) bool
+	added            map[string]bool // the .pyc names Apply added
 }
 
-// Select picks the sources that are shipped.
+// Select picks the sources that are shipped and whose bytecode is (slim's default patterns
+// delete it: then nothing is compiled, where the classic path compiles and deletes).
 func (t *bytecodeTransform) Select(name string) bool {
-	return strings.HasSuffix(name, ".py") && !t.exclude(name)
+	return strings.HasSuffix(name, ".py") && !t.dropped(name) &&
+		!t.dropped(bytecode.PycPath(name, "cpython-"+strings.ReplaceAll(t.plan.job.Version, ".", "")))
 }
 
 // Apply compiles dir (holding only the selected sources) as the plan says.
@@ -110,4 +129,67 @@ func (t *bytecodeTransform) Apply(ctx context.Context, dir string, names []strin
 	}
 	t.r.logCompiled(t.u, res, start)
 	return ch, nil
+}
+
+// transforms applies several Transformers in one assembly, in order, each to the entries it
+// selects (their selections do not overlap: shared libraries, sources).
+type transforms []assembly.Transformer
+
+func (ts transforms) Select(name string) bool {
+	for _, t := range ts {
+		if t.Select(name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (ts transforms) Apply(ctx context.Context, dir string, names []string) (assembly.Changes, error) {
+	var all assembly.Changes
+	for _, t := range ts {
+		var mine []string
+		for _, n := range names {
+			if t.Select(n) {
+				mine = append(mine, n)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		ch, err := t.Apply(ctx, dir, mine)
+		if err != nil {
+			return all, err
+		}
+		all.Modified = append(all.Modified, ch.Modified...)
+		all.Added = append(all.Added, ch.Added...)
+		all.Removed = append(all.Removed, ch.Removed...)
+	}
+	return all, nil
+}
+
+// stripTransform strips the shipped shared libraries (*.so, as slim.SharedLibraries finds them)
+// of an assembled set, as postInstall does for an installed tree (slim and strip on, Linux).
+type stripTransform struct {
+	r       *state
+	exclude func(string) bool
+}
+
+func (t *stripTransform) Select(name string) bool {
+	return strings.HasSuffix(name, ".so") && !t.exclude(name)
+}
+
+func (t *stripTransform) Apply(ctx context.Context, dir string, names []string) (assembly.Changes, error) {
+	libs := make([]string, len(names))
+	for i, n := range names {
+		libs[i] = filepath.Join(dir, filepath.FromSlash(n))
+	}
+	failed, err := slim.Strip(ctx, t.r.d.Runner, libs, t.r.d.Environ)
+	if err != nil {
+		return assembly.Changes{}, err
+	}
+	if failed != "" {
+		t.r.emit.Warn(diag.WarnAtKey(diag.CodeStripIncomplete, "strip", "strip could not process some shared libraries; they are kept unstripped:\n%s", failed))
+	}
+	t.r.emit.Verbose(fmt.Sprintf("Stripped %d shared libraries", len(libs)))
+	return assembly.Changes{Modified: names}, nil
 }

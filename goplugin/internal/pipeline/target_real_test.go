@@ -118,7 +118,26 @@ func TestTargetInstallMatchesHostInstall(t *testing.T) {
 
 func TestAssembledMatchesClassic(t *testing.T) {
 	trees := installVariants(t)
-	classic, asm := trees["classic"], trees["assembled"]
+	compareAssembled(t, trees["classic"], trees["assembled"], true)
+}
+
+// TestAssembledMatchesClassicSlim: the same with slim and strip on (strip is a Transformer of
+// the assembled path; slim's default patterns leave the bytecode out).
+func TestAssembledMatchesClassicSlim(t *testing.T) {
+	trees := installVariants(t)
+	classic, asm := trees["classic-slim"], trees["assembled-slim"]
+	for p := range asm {
+		if strings.Contains(p, "__pycache__") || strings.HasSuffix(p, ".dist-info/RECORD") {
+			t.Errorf("slim left %s", p)
+		}
+	}
+	compareAssembled(t, classic, asm, false)
+}
+
+// compareAssembled compares the trees apart from pip's bookkeeping files (which the classic tree
+// must have when withDistInfo) and the scripts' launchers.
+func compareAssembled(t *testing.T, classic, asm map[string]string, withDistInfo bool) {
+	t.Helper()
 	var unsupported []string
 	for p := range classic {
 		if pipBookkeeping(p) {
@@ -126,7 +145,7 @@ func TestAssembledMatchesClassic(t *testing.T) {
 			delete(classic, p)
 		}
 	}
-	if len(unsupported) == 0 {
+	if withDistInfo && len(unsupported) == 0 {
 		t.Fatal("the classic install has no INSTALLER files: the comparison would not see them")
 	}
 	for _, tree := range []map[string]string{classic, asm} {
@@ -145,8 +164,10 @@ func TestAssembledMatchesClassic(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := asm["pyreqs_withdeps/__pycache__/__init__.cpython-311.pyc"]; !ok {
-		t.Fatalf("the assembled install has no bytecode: %v", sortedKeys(asm))
+	if _, ok := classic["pyreqs_withdeps/__pycache__/__init__.cpython-311.pyc"]; ok {
+		if _, ok := asm["pyreqs_withdeps/__pycache__/__init__.cpython-311.pyc"]; !ok {
+			t.Fatalf("the assembled install has no bytecode: %v", sortedKeys(asm))
+		}
 	}
 	sameTrees(t, "classic", classic, "assembled", asm)
 }
@@ -202,14 +223,16 @@ func runVariants(t *testing.T) (map[string]map[string]string, error) {
 	trees := map[string]map[string]string{}
 	for _, v := range []struct {
 		name, goos, goarch string
-		assemble           bool
-	}{{"classic", "linux", "amd64", false}, {"target", "darwin", "arm64", false}, {"assembled", "linux", "amd64", true}} {
+		assemble, slim     bool
+	}{{"classic", "linux", "amd64", false, false}, {"target", "darwin", "arm64", false, false}, {"assembled", "linux", "amd64", true, false},
+		{"classic-slim", "linux", "amd64", false, true}, {"assembled-slim", "linux", "amd64", true, true}} {
 		s := newSvc(t)
 		write(s.dir, "requirements.txt", "pyreqs-withdeps==1.0.0\npyreqs-multiarch==1.0.0\npyreqs-sdistonly==1.0.0\n", 0o644)
 		s.custom["pythonBin"] = python
 		s.custom["pipCmdExtraArgs"] = []string{"--index-url", url}
 		s.custom["useDownloadCache"] = false
 		s.custom["assemble"] = v.assemble
+		s.custom["slim"] = v.slim
 		var out bytes.Buffer
 		xdg := t.TempDir()
 		env := []string{"HOME=" + s.dir, "PATH=" + os.Getenv("PATH"), "PIP_CONFIG_FILE=" + os.DevNull, "XDG_CACHE_HOME=" + xdg, "PIP_NO_INPUT=1"}
