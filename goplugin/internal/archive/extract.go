@@ -43,30 +43,71 @@ func ExtractExcept(ctx context.Context, src, dst string, skip func(name string) 
 			return 0, fmt.Errorf("%s: entry %q is not a regular file", src, f.Name)
 		}
 	}
-	made := map[string]bool{".": true}
-	var files []*zip.File
+	var ms []Member
+	var dirs []string
 	for _, f := range zr.File {
-		d := path.Dir(f.Name)
 		if strings.HasSuffix(f.Name, "/") || f.Mode().IsDir() {
-			d = strings.TrimSuffix(f.Name, "/")
+			dirs = append(dirs, strings.TrimSuffix(f.Name, "/"))
 		} else if skip == nil || !skip(f.Name) {
-			files = append(files, f)
+			ms = append(ms, Member{File: f, Name: f.Name, Exec: normPerm(f.Mode().Perm()) == 0o755})
 		}
-		if !made[d] {
-			if err := os.MkdirAll(filepath.Join(dst, filepath.FromSlash(d)), 0o755); err != nil {
-				return 0, err
-			}
-			made[d] = true
+	}
+	n, err := extractMembers(ctx, dst, dirs, ms)
+	if err != nil {
+		return n, fmt.Errorf("%s: %w", src, err)
+	}
+	return n, nil
+}
+
+// Member is one zip entry for ExtractMembers: File (its zip reader open) written as Name ('/'-
+// separated, relative), mode 0755 when Exec, else 0644.
+type Member struct {
+	File *zip.File
+	Name string
+	Exec bool
+}
+
+// ExtractMembers writes entries of open zip files under dst, as Extract does (names checked
+// first, folders made, files written in parallel, never overwriting a file): for example wheel
+// members under their installed names. It returns the number of files written.
+func ExtractMembers(ctx context.Context, dst string, ms []Member) (int, error) {
+	for _, m := range ms {
+		if err := cleanName(m.Name); err != nil {
+			return 0, err
+		}
+	}
+	return extractMembers(ctx, dst, nil, ms)
+}
+
+// extractMembers makes dirs and the folders of ms under dst, then writes ms with GOMAXPROCS
+// workers.
+func extractMembers(ctx context.Context, dst string, dirs []string, ms []Member) (int, error) {
+	made := map[string]bool{".": true}
+	mkdir := func(d string) error {
+		if made[d] {
+			return nil
+		}
+		made[d] = true
+		return os.MkdirAll(filepath.Join(dst, filepath.FromSlash(d)), 0o755)
+	}
+	for _, d := range dirs {
+		if err := mkdir(d); err != nil {
+			return 0, err
+		}
+	}
+	for _, m := range ms {
+		if err := mkdir(path.Dir(m.Name)); err != nil {
+			return 0, err
 		}
 	}
 	var n atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
-	next := make(chan *zip.File)
+	next := make(chan Member)
 	g.Go(func() error {
 		defer close(next)
-		for _, f := range files {
+		for _, m := range ms {
 			select {
-			case next <- f:
+			case next <- m:
 			case <-gctx.Done():
 				return gctx.Err()
 			}
@@ -76,17 +117,20 @@ func ExtractExcept(ctx context.Context, src, dst string, skip func(name string) 
 	for range runtime.GOMAXPROCS(0) {
 		g.Go(func() error {
 			buf := make([]byte, 256<<10)
-			for f := range next {
-				p := filepath.Join(dst, filepath.FromSlash(f.Name))
-				if err := extractFile(p, f, normPerm(f.Mode().Perm()), buf); err != nil {
-					return fmt.Errorf("%s: %s: %w", src, f.Name, err)
+			for m := range next {
+				perm := os.FileMode(0o644)
+				if m.Exec {
+					perm = 0o755
+				}
+				if err := extractFile(filepath.Join(dst, filepath.FromSlash(m.Name)), m.File, perm, buf); err != nil {
+					return fmt.Errorf("%s: %w", m.Name, err)
 				}
 				n.Add(1)
 			}
 			return nil
 		})
 	}
-	err = g.Wait()
+	err := g.Wait()
 	return int(n.Load()), err
 }
 

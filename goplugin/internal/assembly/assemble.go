@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
 )
 
@@ -85,7 +87,18 @@ func Assemble(ctx context.Context, wheels []Wheel, dst string, opt Options) (*Re
 	}
 	start := time.Now()
 	if opt.Transform != nil {
-		if err := a.transform(ctx); err != nil {
+		// While the transform runs (a compiler's processes), the entries it cannot change are
+		// written into the tree.
+		g, gctx := errgroup.WithContext(ctx)
+		if opt.ExtractDir != "" {
+			ms := a.unchanged()
+			g.Go(func() error {
+				_, err := archive.ExtractMembers(gctx, opt.ExtractDir, ms)
+				return err
+			})
+		}
+		g.Go(func() error { return a.transform(gctx) })
+		if err := g.Wait(); err != nil {
 			return nil, err
 		}
 	}
@@ -132,7 +145,7 @@ func Assemble(ctx context.Context, wheels []Wheel, dst string, opt Options) (*Re
 		if err := a.pruneTree(kept); err != nil {
 			return nil, err
 		}
-		if _, err := archive.ExtractExcept(ctx, dst, opt.ExtractDir, func(name string) bool { return a.inTree[name] }); err != nil {
+		if _, err := archive.ExtractExcept(ctx, dst, opt.ExtractDir, func(name string) bool { return a.inTree[name] || a.early[name] }); err != nil {
 			return nil, err
 		}
 		res.ExtractTime = time.Since(start)
@@ -159,6 +172,23 @@ type assembler struct {
 	transformed int
 	n           int
 	inTree      map[string]bool // files the transform wrote into Options.ExtractDir
+	early       map[string]bool // files written into Options.ExtractDir during the transform
+}
+
+// unchanged lists the wheel members the Transformer does not select and Exclude keeps (as they
+// are before the transform: a wheel's own bytecode stays excluded until the transform adds
+// bytecode of that name, which then replaces it in the tree), and records them in a.early.
+func (a *assembler) unchanged() []archive.Member {
+	a.early = map[string]bool{}
+	var ms []archive.Member
+	for _, e := range a.entries {
+		if e.file != "" || a.opt.Transform.Select(e.name) || a.opt.Exclude != nil && a.opt.Exclude(e.name) {
+			continue
+		}
+		a.early[e.name] = true
+		ms = append(ms, archive.Member{File: e.m.zf, Name: e.name, Exec: e.m.exec})
+	}
+	return ms
 }
 
 func (a *assembler) close() {
