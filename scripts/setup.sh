@@ -17,6 +17,9 @@
 #                  a running dockerd, and the local image pyreqs-test/python:bookworm
 #   chromium       only when PYREQS_SETUP_CHROMIUM=1 or CI=true: Debian's chromium, for the
 #                  headless test of the HTML size report
+#   bench wheels   only when PYREQS_SETUP_BENCH_WHEELS=1 or CI=true: the pinned wheels of
+#                  test/bench/wheels.txt (numpy, pandas, boto3, Flask...) from PyPI into
+#                  .tools/bench-wheels, for the assembly differential tests of the bench sets
 #
 # Environment: PYREQS_PYTHON (interpreter for the venv, default python3.11),
 # PYREQS_SETUP_DOCKER=1, PYREQS_SETUP_SKIP_BUILD=1 (test.sh builds on its own terms),
@@ -304,6 +307,16 @@ docker_image() {
 	STEP_STATUS=$out
 }
 
+# bench_wheels: the bench's pinned wheels (test/bench -wheels-only keeps a stamp; a no-op when
+# they are there).
+bench_wheels() {
+	run_logged bench-wheels go run ./test/bench -wheels-only || {
+		STEP_STATUS="downloading test/bench/wheels.txt failed (see .tools/logs/bench-wheels.log)"
+		return 1
+	}
+	STEP_STATUS="$(find "$TOOLS/bench-wheels" -name '*.whl' | wc -l) wheels in .tools/bench-wheels"
+}
+
 step prerequisites prerequisites
 step "npm tools" npm_tools
 step osls npm_osls
@@ -319,5 +332,8 @@ else
 fi
 if [[ ${PYREQS_SETUP_CHROMIUM:-} == 1 || ${CI:-} == true ]]; then
 	step chromium chromium_package
+fi
+if [[ ${PYREQS_SETUP_BENCH_WHEELS:-} == 1 || ${CI:-} == true ]]; then
+	step "bench wheels" bench_wheels
 fi
 printf 'setup: %-14s ready in %ss\n' total "$(secs "$SETUP_START" "$(now_ms)")"

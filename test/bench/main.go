@@ -79,13 +79,19 @@ func main() {
 	out := flag.String("out", "", "also write the Markdown table to this file")
 	cold := flag.Int("coldstart", 5, "cold-start runs per artifact for the heavy and flask services (0: none)")
 	coldOnly := flag.Bool("coldstart-only", false, "only measure cold starts, from the artifacts the last run left in .tools/bench")
+	wheelsOnly := flag.Bool("wheels-only", false, "only download the pinned wheels of test/bench/wheels.txt into .tools/bench-wheels (setup does, for the assembly differential tests)")
 	flag.BoolVar(&verbose, "v", false, "print each run")
 	flag.BoolVar(&remoteWarm, "remote-warm", true, "for the heavy service, also measure ours with an empty local cache and a warm remoteCache tier on moto_server")
 	flag.Parse()
 	var err error
-	if *coldOnly {
+	switch {
+	case *wheelsOnly:
+		if root, err = repoRoot(); err == nil {
+			err = downloadWheels(filepath.Join(root, ".tools/bench-wheels"))
+		}
+	case *coldOnly:
 		err = coldOnlyRun(strings.Split(*services, ","), *out, *cold)
-	} else {
+	default:
 		err = run(*runs, strings.Split(*services, ","), *out, *cold)
 	}
 	if err != nil {
