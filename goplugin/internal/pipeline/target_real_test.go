@@ -282,3 +282,57 @@ func treeHashes(t *testing.T, dir string) map[string]string {
 	}
 	return out
 }
+
+// TestAssembledBytecodeCache: an assembled set whose sources an earlier build compiled takes
+// their bytecode from the download cache (same bytes) and compiles only the new ones; a damaged
+// cache file is not used.
+func TestAssembledBytecodeCache(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs pip")
+	}
+	python, url := realIndex(t)
+	s := newSvc(t)
+	s.custom["pythonBin"] = python
+	s.custom["pipCmdExtraArgs"] = []string{"--index-url", url}
+	s.custom["assemble"] = true
+	env := []string{"HOME=" + s.dir, "PATH=" + os.Getenv("PATH"), "PIP_CONFIG_FILE=" + os.DevNull, "XDG_CACHE_HOME=" + t.TempDir(), "PIP_NO_INPUT=1"}
+	run := func(reqs string) (string, map[string]string) {
+		t.Helper()
+		write(s.dir, "requirements.txt", reqs, 0o644)
+		var out bytes.Buffer
+		if _, err := Run(context.Background(), s.request(protocol.PhaseBefore),
+			Deps{Emit: protocol.NewEmitter(&out), Runner: proc.Exec{}, GOOS: "linux", GOARCH: "amd64", Environ: env}); err != nil {
+			t.Fatalf("%v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "Assembled ") {
+			t.Fatalf("not assembled:\n%s", out.String())
+		}
+		return out.String(), treeHashes(t, filepath.Join(s.dir, ".serverless", "requirements"))
+	}
+	const pyc = "pyreqs_withdeps/__pycache__/__init__.cpython-311.pyc"
+	out1, tree1 := run("pyreqs-withdeps==1.0.0\n")
+	if strings.Contains(out1, "from the bytecode cache") || tree1[pyc] == "" {
+		t.Fatalf("first build: cache hits, or no bytecode:\n%s", out1)
+	}
+	out2, tree2 := run("pyreqs-withdeps==1.0.0\npyreqs-sdistonly==1.0.0\n")
+	if !strings.Contains(out2, "Took the bytecode of 4 files of .serverless/requirements.txt from the bytecode cache") ||
+		!strings.Contains(out2, "Compiled 1 files") {
+		t.Errorf("second build: want the 4 files of withdeps and pure from the cache, sdistonly's 1 compiled:\n%s", out2)
+	}
+	if tree2[pyc] != tree1[pyc] || tree2["pyreqs_sdistonly/__pycache__/__init__.cpython-311.pyc"] == "" {
+		t.Errorf("second build: bytecode differs from the first build's, or is missing")
+	}
+	cached, _ := filepath.Glob(filepath.Join(s.cache, "downloadCacheslspyc", pycCacheDir, "*", "*.pyc"))
+	if len(cached) != 5 {
+		t.Fatalf("%d files in the bytecode cache, want 5", len(cached))
+	}
+	for _, p := range cached {
+		if err := os.WriteFile(p, []byte("garbage garbage garbage garbage garbage garbage"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out3, tree3 := run("pyreqs-withdeps==1.0.0\npyreqs-multiarch==1.0.0\n")
+	if strings.Contains(out3, "from the bytecode cache") || tree3[pyc] != tree1[pyc] {
+		t.Errorf("damaged cache: used, or the bytecode differs:\n%s", out3)
+	}
+}
