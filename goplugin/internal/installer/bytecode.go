@@ -7,6 +7,7 @@ import (
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/bytecode"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/container"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/install"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/proc"
 )
 
@@ -32,6 +33,15 @@ type HostInterpreter interface {
 	// Interpreter is the interpreter's command and its full version ("3.11.2"); Prepare sets it.
 	Interpreter() (bin, version string)
 }
+
+// ProbedInterpreter is an installer that probed a host interpreter in Prepare: the pipeline takes
+// its description instead of running that interpreter again.
+type ProbedInterpreter interface {
+	Probed() *install.Interpreter // nil when none was probed
+}
+
+func (h *host) Probed() *install.Interpreter     { return h.py }
+func (t *targeted) Probed() *install.Interpreter { return t.py }
 
 // Interpreter is pythonBin as Prepare probed it.
 func (h *host) Interpreter() (string, string) { return h.py.Bin, h.py.Version }

@@ -98,6 +98,13 @@ func (r *state) planBytecode(ctx context.Context, u *unit) string {
 // hostPython finds an interpreter of Python ver on this machine: the installer's (pythonBin),
 // else python<ver>. When there is none it returns the notice (b.mu held).
 func (r *state) hostPython(ctx context.Context, ver string) (string, *install.Interpreter, *bytecode.SkipError) {
+	if pi, ok := r.inst.(installer.ProbedInterpreter); ok {
+		if py := pi.Probed(); py != nil {
+			if _, seen := r.bytecode.probed[py.Bin]; !seen {
+				r.bytecode.probed[py.Bin] = py // the installer ran it already
+			}
+		}
+	}
 	var cands []string
 	if hi, ok := r.inst.(installer.HostInterpreter); ok {
 		bin, _ := hi.Interpreter()
