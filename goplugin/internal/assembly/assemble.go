@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/workspace"
 )
 
 // Wheel is one wheel to assemble.
@@ -136,7 +137,7 @@ func Assemble(ctx context.Context, wheels []Wheel, dst string, opt Options) (*Re
 		if err != nil {
 			return nil, err
 		}
-		if err := writeFileAtomic(opt.DistsFile, b, 0o644); err != nil {
+		if err := workspace.WriteFile(opt.DistsFile, b); err != nil {
 			return nil, err
 		}
 	}
@@ -305,30 +306,6 @@ func (a *assembler) checkBin() error {
 		return unsupported(libBin, "it installs a top-level bin/ folder, where %s's scripts go too", script)
 	}
 	return nil
-}
-
-func writeFileAtomic(p string, b []byte, perm os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".pyreqs-*.tmp")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), p)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }
 
 // copyOut inflates a wheel member into a file.

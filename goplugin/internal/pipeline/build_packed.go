@@ -2,13 +2,10 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/archive"
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/assembly"
@@ -37,7 +34,7 @@ func (r *state) installPacked(ctx context.Context, u *unit, dir string, plan *co
 			return archive.Stats{}, false, slimPatternError(o, err)
 		}
 	}
-	bt := &bytecodeTransform{r: r, u: u, plan: plan, added: map[string]bool{}, cache: r.newPycCache(plan)}
+	bt := &bytecodeTransform{r: r, u: u, plan: plan, added: map[string]bool{}}
 	// dropped: the pipeline's own files and slim's patterns, for a file or any of its folders.
 	bt.dropped = func(name string) bool {
 		if excludeMeta(name, false) || m != nil && m.Match(name, false) {
@@ -92,7 +89,6 @@ type bytecodeTransform struct {
 	plan             *compilePlan
 	dropped, exclude func(string) bool
 	added            map[string]bool // the .pyc names Apply added
-	cache            *pycCache       // nil: off
 }
 
 // Select picks the sources that are shipped and whose bytecode is (slim's default patterns
@@ -101,89 +97,17 @@ func (t *bytecodeTransform) Select(name string) bool {
 	return strings.HasSuffix(name, ".py") && !t.dropped(name) && !t.dropped(bytecode.PycPath(name, cacheTag(t.plan.job.Version)))
 }
 
-// Apply compiles the selected sources in dir as the plan says: those the bytecode cache holds
-// (pycCache) are copied from it, the others compiled by one run of the driver and stored.
+// Apply compiles the selected sources in dir (compileCached: from the bytecode cache where it
+// can) and adds their .pyc files.
 func (t *bytecodeTransform) Apply(ctx context.Context, dir string, names []string) (assembly.Changes, error) {
-	start := time.Now()
-	tag := cacheTag(t.plan.job.Version)
-	var ch assembly.Changes
-	add := func(pyc string) {
+	written, _, err := t.r.compileCached(ctx, t.u, t.plan, dir, names)
+	if err != nil {
+		return assembly.Changes{}, err
+	}
+	for _, pyc := range written {
 		t.added[pyc] = true
-		ch.Added = append(ch.Added, pyc)
 	}
-	todo, keys := names, map[string]string{}
-	if c := t.cache; c != nil {
-		todo = nil
-		for _, n := range names {
-			src, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(n)))
-			if err != nil {
-				return ch, err
-			}
-			k := c.key(path.Join(t.plan.job.DDir, n), src)
-			pyc, ok := c.get(k)
-			if !ok {
-				keys[n] = k
-				todo = append(todo, n)
-				continue
-			}
-			p := filepath.Join(dir, filepath.FromSlash(bytecode.PycPath(n, tag)))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				return ch, err
-			}
-			if err := os.WriteFile(p, pyc, 0o644); err != nil {
-				return ch, err
-			}
-			add(bytecode.PycPath(n, tag))
-		}
-	}
-	res := bytecode.Result{CacheTag: tag}
-	if len(todo) > 0 {
-		job := t.plan.job
-		job.Tree = dir
-		if len(todo) < len(names) {
-			job.Paths = todo
-		}
-		var err error
-		res, err = bytecode.Host{Runner: t.r.d.Runner, Python: t.plan.python, Environ: t.r.d.Environ}.Compile(ctx, job)
-		var skip *bytecode.SkipError
-		if errors.As(err, &skip) {
-			t.r.bytecodeNotice(skip)
-			return assembly.Changes{}, nil
-		}
-		if err != nil {
-			return ch, err
-		}
-		if res.CacheTag != tag {
-			return ch, fmt.Errorf("bytecode: the compiler's cache tag is %s, not %s", res.CacheTag, tag)
-		}
-		failed := map[string]bool{}
-		for _, f := range res.Failed {
-			failed[f.Path] = true
-		}
-		for _, n := range todo {
-			if failed[n] {
-				continue
-			}
-			pyc := bytecode.PycPath(n, tag)
-			add(pyc)
-			if k, ok := keys[n]; ok {
-				b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(pyc)))
-				if err != nil {
-					return ch, err
-				}
-				if err := t.cache.put(k, b); err != nil {
-					t.r.emit.Debug("Bytecode cache: " + err.Error()) // a cache that cannot be written only costs time
-				}
-			}
-		}
-	}
-	if len(todo) > 0 {
-		t.r.logCompiled(t.u, res, start)
-	}
-	if hits := len(names) - len(todo); hits > 0 {
-		t.r.emit.Verbose(fmt.Sprintf("Took the bytecode of %d files of %s from the bytecode cache", hits, t.r.rel(t.u.ReqOut)))
-	}
-	return ch, nil
+	return assembly.Changes{Added: written}, nil
 }
 
 // transforms applies several Transformers in one assembly, in order, each to the entries it

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -158,16 +157,7 @@ func (r *state) install(ctx context.Context, u *unit, dir string, p *compilePlan
 	}
 	start := time.Now()
 	res, err := r.inst.(installer.InstallCompiler).InstallCompiled(ctx, r.set(u), dir, p.job)
-	var skip *bytecode.SkipError
-	if errors.As(err, &skip) {
-		r.bytecodeNotice(skip)
-		return bytecode.Result{}, nil
-	}
-	if err != nil {
-		return bytecode.Result{}, err
-	}
-	r.logCompiled(u, res, start)
-	return res, nil
+	return r.compileDone(u, start, res, err)
 }
 
 // compileHost compiles dir on this machine as p says (nothing when the installer did or nobody
@@ -180,20 +170,8 @@ func (r *state) compileHost(ctx context.Context, u *unit, dir string, p *compile
 		r.bytecodeNotice(p.skip)
 		return bytecode.Result{}, nil
 	}
-	start := time.Now()
-	job := p.job
-	job.Tree = dir
-	res, err := bytecode.Host{Runner: r.d.Runner, Python: p.python, Environ: r.d.Environ}.Compile(ctx, job)
-	var skip *bytecode.SkipError
-	if errors.As(err, &skip) {
-		r.bytecodeNotice(skip)
-		return bytecode.Result{}, nil
-	}
-	if err != nil {
-		return bytecode.Result{}, err
-	}
-	r.logCompiled(u, res, start)
-	return res, nil
+	_, res, err := r.compileCached(ctx, u, p, dir, nil)
+	return res, err
 }
 
 func (r *state) logCompiled(u *unit, res bytecode.Result, start time.Time) {

@@ -2,19 +2,28 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/bytecode"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/workspace"
 )
 
 // pycCache keeps compiled .pyc files in the download cache (useDownloadCache), named by what
 // determines their bytes: the compiling interpreter (the plan's key line: implementation and
-// exact version), the run-time path recorded in the code objects, and the source bytes. An
-// assembled set then compiles only the sources no earlier build compiled: after a changed pin,
-// only that package's files; a module whose set shares packages with another's (pandas needs
-// numpy), only what the other did not compile. The compiler is deterministic, so a cached file
+// exact version), the run-time path recorded in the code objects, and the source bytes. Every
+// compile on this machine (compileCached) then compiles only the sources no earlier build
+// compiled: after a changed pin, only that package's files. The compiler is deterministic, so a cached file
 // has the bytes a compile would give. Each file ends with the sha256 of the rest, checked on
 // every read: a damaged file is a miss.
 type pycCache struct {
@@ -59,30 +68,141 @@ func (c *pycCache) get(key string) ([]byte, bool) {
 	return body, true
 }
 
-// put stores pyc under key, atomically (a temporary file renamed into place).
+// put stores pyc under key, atomically (workspace.WriteFile: a temporary file renamed into
+// place), followed by its sha256.
 func (c *pycCache) put(key string, pyc []byte) error {
-	p := c.path(key)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-	if err != nil {
-		return err
-	}
 	sum := sha256.Sum256(pyc)
-	_, err = f.Write(append(pyc[:len(pyc):len(pyc)], sum[:]...))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), p)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	return workspace.WriteFile(c.path(key), append(pyc[:len(pyc):len(pyc)], sum[:]...))
 }
 
 // cacheTag is CPython's sys.implementation.cache_tag for a major.minor version: "cpython-311".
 // (The compile plan only ever names a CPython interpreter of the set's version.)
 func cacheTag(version string) string { return "cpython-" + strings.ReplaceAll(version, ".", "") }
+
+// compileCached compiles sources of dir on this machine as p says: names ('/'-separated, relative
+// to dir), or every .py file of dir when names is nil. With the bytecode cache the sources it
+// holds are copied from it and the others compiled by one run of the driver, then stored. It
+// returns the .pyc names written, and the result; nothing is written when p's interpreter turns
+// out not to be of the set's version (its notice is given).
+func (r *state) compileCached(ctx context.Context, u *unit, p *compilePlan, dir string, names []string) ([]string, bytecode.Result, error) {
+	start := time.Now()
+	tag := cacheTag(p.job.Version)
+	c := r.newPycCache(p)
+	if c != nil && names == nil {
+		var err error
+		if names, err = pySources(dir); err != nil {
+			return nil, bytecode.Result{}, err
+		}
+	}
+	var written []string
+	todo, keys := names, map[string]string{}
+	if c != nil {
+		todo = nil
+		for _, n := range names {
+			src, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(n)))
+			if err != nil {
+				return nil, bytecode.Result{}, err
+			}
+			k := c.key(path.Join(p.job.DDir, n), src)
+			pyc, ok := c.get(k)
+			if !ok {
+				keys[n] = k
+				todo = append(todo, n)
+				continue
+			}
+			dst := filepath.Join(dir, filepath.FromSlash(bytecode.PycPath(n, tag)))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return nil, bytecode.Result{}, err
+			}
+			if err := os.WriteFile(dst, pyc, 0o644); err != nil {
+				return nil, bytecode.Result{}, err
+			}
+			written = append(written, bytecode.PycPath(n, tag))
+		}
+		if hits := len(names) - len(todo); hits > 0 {
+			r.emit.Verbose(fmt.Sprintf("Took the bytecode of %d files of %s from the bytecode cache", hits, r.rel(u.ReqOut)))
+		}
+	}
+	res := bytecode.Result{CacheTag: tag, Compiled: len(written)}
+	if names != nil && len(todo) == 0 {
+		return written, res, nil
+	}
+	job := p.job
+	job.Tree = dir
+	if len(todo) < len(names) {
+		job.Paths = todo
+	}
+	got, err := bytecode.Host{Runner: r.d.Runner, Python: p.python, Environ: r.d.Environ}.Compile(ctx, job)
+	if got, err = r.compileDone(u, start, got, err); err != nil || got.CacheTag == "" {
+		return nil, got, err
+	}
+	if got.CacheTag != tag {
+		return nil, got, fmt.Errorf("bytecode: the compiler's cache tag is %s, not %s", got.CacheTag, tag)
+	}
+	failed := map[string]bool{}
+	for _, f := range got.Failed {
+		failed[f.Path] = true
+	}
+	for _, n := range todo {
+		if failed[n] {
+			continue
+		}
+		pyc := bytecode.PycPath(n, tag)
+		k, ok := keys[n]
+		if !ok {
+			written = append(written, pyc)
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(pyc)))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // the driver wrote none for this source: nothing to ship or keep
+		}
+		if err != nil {
+			return nil, got, err
+		}
+		written = append(written, pyc)
+		if err := c.put(k, b); err != nil {
+			r.emit.Debug("Bytecode cache: " + err.Error()) // a cache that cannot be written only costs time
+		}
+	}
+	got.Compiled += res.Compiled
+	return written, got, nil
+}
+
+// compileDone finishes a compile run: a *bytecode.SkipError becomes the run's one notice and an
+// empty result, another error is returned, a result is logged.
+func (r *state) compileDone(u *unit, start time.Time, res bytecode.Result, err error) (bytecode.Result, error) {
+	var skip *bytecode.SkipError
+	if errors.As(err, &skip) {
+		r.bytecodeNotice(skip)
+		return bytecode.Result{}, nil
+	}
+	if err != nil {
+		return bytecode.Result{}, err
+	}
+	r.logCompiled(u, res, start)
+	return res, nil
+}
+
+// pySources lists the .py files under dir ('/'-separated, sorted, __pycache__ folders left out),
+// as the bytecode driver finds them.
+func pySources(dir string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "__pycache__" {
+			return filepath.SkipDir
+		}
+		if d.Type().IsRegular() && strings.HasSuffix(d.Name(), ".py") {
+			rel, err := filepath.Rel(dir, p)
+			if err != nil {
+				return err
+			}
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	return out, err
+}

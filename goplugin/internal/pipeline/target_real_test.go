@@ -283,18 +283,24 @@ func treeHashes(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-// TestAssembledBytecodeCache: an assembled set whose sources an earlier build compiled takes
-// their bytecode from the download cache (same bytes) and compiles only the new ones; a damaged
-// cache file is not used.
-func TestAssembledBytecodeCache(t *testing.T) {
+// TestBytecodeCache: a set whose sources an earlier build compiled takes their bytecode from the
+// download cache (same bytes) and compiles only the new ones, assembled or installed by pip; a
+// damaged cache file is not used.
+func TestBytecodeCache(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs pip")
 	}
+	for _, assemble := range []bool{true, false} {
+		t.Run(fmt.Sprintf("assemble=%t", assemble), func(t *testing.T) { testBytecodeCache(t, assemble) })
+	}
+}
+
+func testBytecodeCache(t *testing.T, assemble bool) {
 	python, url := realIndex(t)
 	s := newSvc(t)
 	s.custom["pythonBin"] = python
 	s.custom["pipCmdExtraArgs"] = []string{"--index-url", url}
-	s.custom["assemble"] = true
+	s.custom["assemble"] = assemble
 	env := []string{"HOME=" + s.dir, "PATH=" + os.Getenv("PATH"), "PIP_CONFIG_FILE=" + os.DevNull, "XDG_CACHE_HOME=" + t.TempDir(), "PIP_NO_INPUT=1"}
 	run := func(reqs string) (string, map[string]string) {
 		t.Helper()
@@ -304,8 +310,8 @@ func TestAssembledBytecodeCache(t *testing.T) {
 			Deps{Emit: protocol.NewEmitter(&out), Runner: proc.Exec{}, GOOS: "linux", GOARCH: "amd64", Environ: env}); err != nil {
 			t.Fatalf("%v\n%s", err, out.String())
 		}
-		if !strings.Contains(out.String(), "Assembled ") {
-			t.Fatalf("not assembled:\n%s", out.String())
+		if strings.Contains(out.String(), "Assembled ") != assemble {
+			t.Fatalf("assembled: %t, want %t:\n%s", !assemble, assemble, out.String())
 		}
 		return out.String(), treeHashes(t, filepath.Join(s.dir, ".serverless", "requirements"))
 	}

@@ -5,9 +5,10 @@ import (
 	_ "embed"
 	"encoding/json"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/workspace"
 )
 
 //go:embed assets/report.html
@@ -78,32 +79,8 @@ func (d *Document) WriteFiles(htmlPath string) (string, error) {
 		return "", err
 	}
 	mp := MetafilePath(htmlPath)
-	if err := writeAtomic(mp, meta.Bytes()); err != nil {
+	if err := workspace.WriteFile(mp, meta.Bytes()); err != nil {
 		return "", err
 	}
-	return mp, writeAtomic(htmlPath, page.Bytes())
-}
-
-func writeAtomic(p string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-"+filepath.Base(p)+"-")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), p)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	return mp, workspace.WriteFile(htmlPath, page.Bytes())
 }
