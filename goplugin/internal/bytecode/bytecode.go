@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,6 +68,29 @@ type Job struct {
 	// Paths optionally restricts the run to these Tree-relative files or folders ('/'-separated);
 	// empty compiles every .py file in Tree.
 	Paths []string
+	// SkipDirs are folder names whose sources are not compiled when Tree is walked (Paths are
+	// compiled as given): TestDirs for requirements.
+	SkipDirs []string
+}
+
+// TestDirs are the folders of a requirements set that get no bytecode: the test suites packages
+// ship (pandas/tests, numpy/*/tests). A function never imports them, and they are most of the
+// compile time (70% of the heavy bench set's) and a good part of the bytecode's size; should one
+// be imported, Python compiles it then, as it does every module of the original plugin.
+var TestDirs = []string{"tests"}
+
+// Skipped reports whether the '/'-separated path rel lies in a folder named in dirs.
+func Skipped(rel string, dirs []string) bool {
+	if len(dirs) == 0 {
+		return false
+	}
+	segs := strings.Split(rel, "/")
+	for _, s := range segs[:len(segs)-1] {
+		if slices.Contains(dirs, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Argv is the full argument list that runs the driver for j with the interpreter python (for
@@ -76,6 +100,9 @@ func (j Job) Argv(python string) []string {
 		"--workers", strconv.Itoa(j.Workers)}
 	if j.Version != "" {
 		args = append(args, "--expect-version", j.Version)
+	}
+	for _, d := range j.SkipDirs {
+		args = append(args, "--skip-dir", d)
 	}
 	if len(j.Paths) > 0 {
 		args = append(args, "--")

@@ -46,8 +46,9 @@ def fail(msg):
     sys.exit(2)
 
 
-def sources(tree, only):
-    """The tree-relative paths of the .py files to compile, sorted, '/'-separated."""
+def sources(tree, only, skip=()):
+    """The tree-relative paths of the .py files to compile, sorted, '/'-separated; folders named
+    in skip are not entered."""
     roots = [os.path.normpath(os.path.join(tree, p)) for p in only] if only else [tree]
     out = set()
     for root in roots:
@@ -58,7 +59,7 @@ def sources(tree, only):
                 out.add(os.path.relpath(root, tree).replace(os.sep, "/"))
             continue
         for d, dirs, files in os.walk(root):
-            dirs[:] = sorted(x for x in dirs if x != "__pycache__")
+            dirs[:] = sorted(x for x in dirs if x != "__pycache__" and x not in skip)
             for f in files:
                 if f.endswith(".py"):
                     out.add(os.path.relpath(os.path.join(d, f), tree).replace(os.sep, "/"))
@@ -203,6 +204,7 @@ def main():
     p.add_argument("--ddir", required=True, help="run-time path of the folder, e.g. /var/task")
     p.add_argument("--workers", type=int, default=0, help="processes (0 = CPU count)")
     p.add_argument("--expect-version", default="", help="major.minor; exit 3 if not this one")
+    p.add_argument("--skip-dir", action="append", default=[], help="folder name not to enter")
     p.add_argument("paths", nargs="*", help="tree-relative files or folders (default: all)")
     a = p.parse_args()
 
@@ -219,7 +221,7 @@ def main():
     if not os.path.isdir(tree):
         fail("--tree is not a folder: " + a.tree)
 
-    jobs = [(tree, a.ddir, rel) for rel in sources(tree, a.paths)]
+    jobs = [(tree, a.ddir, rel) for rel in sources(tree, a.paths, frozenset(a.skip_dir))]
     workers = a.workers if a.workers > 0 else (os.cpu_count() or 1)
     workers = min(workers, max(1, len(jobs) // 16))
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():

@@ -393,3 +393,40 @@ func TestArgvInContainer(t *testing.T) {
 		t.Errorf("the container's .pyc does not record /opt/python or is not unchecked-hash")
 	}
 }
+
+// TestSkipDirs: with SkipDirs the driver enters no folder of that name, at the top or deeper, and
+// still compiles a module of that name; Skipped (what the Go side lists the sources with) picks
+// exactly the files the driver leaves alone.
+func TestSkipDirs(t *testing.T) {
+	py := python311(t)
+	files := map[string]string{
+		"pkg/__init__.py":            "",
+		"pkg/tests.py":               "A = 1\n", // a module, not a folder: compiled
+		"pkg/tests/__init__.py":      "",
+		"pkg/tests/test_mod.py":      "def test_a():\n    assert True\n",
+		"pkg/sub/tests/data/case.py": "X = 2\n",
+		"tests/test_top.py":          "Y = 3\n",
+		"testsuite/keep.py":          "Z = 4\n",
+	}
+	tree := writeTree(t, files)
+	r := compileTree(t, py, tree, Job{Version: "3.11", Workers: 1, SkipDirs: TestDirs})
+	var want []string
+	for rel := range files {
+		if !Skipped(rel, TestDirs) {
+			want = append(want, PycPath(rel, r.CacheTag))
+		}
+	}
+	sort.Strings(want)
+	var got []string
+	for _, f := range listFiles(t, tree) {
+		if strings.HasSuffix(f, ".pyc") {
+			got = append(got, f)
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || r.Compiled != 3 || len(want) != 3 {
+		t.Errorf("compiled %d:\n%s\nwant (Skipped):\n%s", r.Compiled, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if !Skipped("pkg/tests/test_mod.py", TestDirs) || Skipped("pkg/tests.py", TestDirs) || Skipped("a/b.py", nil) {
+		t.Errorf("Skipped disagrees with its doc")
+	}
+}

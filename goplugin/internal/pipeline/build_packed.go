@@ -92,9 +92,11 @@ type bytecodeTransform struct {
 }
 
 // Select picks the sources that are shipped and whose bytecode is (slim's default patterns
-// delete it: then nothing is compiled, where the classic path compiles and deletes).
+// delete it: then nothing is compiled, where the classic path compiles and deletes), outside the
+// folders the plan skips (bytecode.TestDirs).
 func (t *bytecodeTransform) Select(name string) bool {
-	return strings.HasSuffix(name, ".py") && !t.dropped(name) && !t.dropped(bytecode.PycPath(name, cacheTag(t.plan.job.Version)))
+	return strings.HasSuffix(name, ".py") && !bytecode.Skipped(name, t.plan.job.SkipDirs) &&
+		!t.dropped(name) && !t.dropped(bytecode.PycPath(name, cacheTag(t.plan.job.Version)))
 }
 
 // Apply compiles the selected sources in dir (compileCached: from the bytecode cache where it

@@ -76,11 +76,12 @@ func (r *state) planBytecode(ctx context.Context, u *unit) string {
 	if !ok {
 		return fmt.Sprintf("# bytecode: off (runtime %s)\n", u.Runtime)
 	}
-	p := &compilePlan{job: bytecode.Job{DDir: r.bytecodeDDir(u), Version: ver, Workers: r.workers}}
+	p := &compilePlan{job: bytecode.Job{DDir: r.bytecodeDDir(u), Version: ver, Workers: r.workers, SkipDirs: bytecode.TestDirs}}
+	skipped := " skip=" + strings.Join(p.job.SkipDirs, ",")
 	b.plans[u] = p
 	if ic, ok := r.inst.(installer.InstallCompiler); ok {
 		p.inside = true
-		p.key = fmt.Sprintf("# bytecode: unchecked-hash ddir=%s python=%s\n", p.job.DDir, ic.CompilerKey(r.set(u)))
+		p.key = fmt.Sprintf("# bytecode: unchecked-hash ddir=%s%s python=%s\n", p.job.DDir, skipped, ic.CompilerKey(r.set(u)))
 		return p.key
 	}
 	bin, py, skip := r.hostPython(ctx, ver)
@@ -90,7 +91,7 @@ func (r *state) planBytecode(ctx context.Context, u *unit) string {
 		return p.key
 	}
 	p.python = bin
-	p.key = fmt.Sprintf("# bytecode: unchecked-hash ddir=%s python=%s %s\n", p.job.DDir, py.Impl, py.Version)
+	p.key = fmt.Sprintf("# bytecode: unchecked-hash ddir=%s%s python=%s %s\n", p.job.DDir, skipped, py.Impl, py.Version)
 	return p.key
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,7 +91,7 @@ func (r *state) compileCached(ctx context.Context, u *unit, p *compilePlan, dir 
 	c := r.newPycCache(p)
 	if c != nil && names == nil {
 		var err error
-		if names, err = pySources(dir); err != nil {
+		if names, err = pySources(dir, p.job.SkipDirs); err != nil {
 			return nil, bytecode.Result{}, err
 		}
 	}
@@ -184,15 +185,15 @@ func (r *state) compileDone(u *unit, start time.Time, res bytecode.Result, err e
 	return res, nil
 }
 
-// pySources lists the .py files under dir ('/'-separated, sorted, __pycache__ folders left out),
-// as the bytecode driver finds them.
-func pySources(dir string) ([]string, error) {
+// pySources lists the .py files under dir ('/'-separated, sorted, __pycache__ folders and those
+// named in skip left out), as the bytecode driver finds them.
+func pySources(dir string, skip []string) ([]string, error) {
 	var out []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && d.Name() == "__pycache__" {
+		if d.IsDir() && p != dir && (d.Name() == "__pycache__" || slices.Contains(skip, d.Name())) {
 			return filepath.SkipDir
 		}
 		if d.Type().IsRegular() && strings.HasSuffix(d.Name(), ".py") {

@@ -169,7 +169,7 @@ func TestDockerizePipUsesTheFunctionsImage(t *testing.T) {
 	}
 	req, _ := os.ReadFile(filepath.Join(s.dir, ".serverless", "requirements.txt"))
 	if !strings.Contains(string(req), "# docker: image="+image+" pythonBin=python3.12\n") ||
-		!strings.Contains(string(req), "# bytecode: unchecked-hash ddir=/var/task python=image python3.12\n") {
+		!strings.Contains(string(req), "# bytecode: unchecked-hash ddir=/var/task skip=tests python=image python3.12\n") {
 		t.Errorf("key header:\n%s", req)
 	}
 	// The bytecode compiler runs in the container after the install, with the image's python.

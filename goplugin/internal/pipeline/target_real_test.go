@@ -169,6 +169,17 @@ func compareAssembled(t *testing.T, classic, asm map[string]string, withDistInfo
 			t.Fatalf("the assembled install has no bytecode: %v", sortedKeys(asm))
 		}
 	}
+	// The package's own test suite ships as source only, on both paths (bytecode.TestDirs).
+	for name, tree := range map[string]map[string]string{"classic": classic, "assembled": asm} {
+		if _, ok := tree["pyreqs_withdeps/tests/test_withdeps.py"]; !ok {
+			t.Errorf("%s: the test suite pyreqs_withdeps/tests is not installed", name)
+		}
+		for p := range tree {
+			if strings.HasPrefix(p, "pyreqs_withdeps/tests/__pycache__/") {
+				t.Errorf("%s: the test suite got bytecode: %s", name, p)
+			}
+		}
+	}
 	sameTrees(t, "classic", classic, "assembled", asm)
 }
 
