@@ -29,6 +29,7 @@ type remoteBench struct {
 	srv *moto.Server
 	dir string
 	env []string
+	n   int // samples taken
 }
 
 // startRemote starts moto, creates the bucket and prepares a copy of svc with remoteCache.
@@ -68,16 +69,14 @@ func startRemote(svc, work, tarball string) (*remoteBench, error) {
 
 // warm fills the remote tier with one cold build (not measured).
 func (r *remoteBench) warm(work string) error {
-	cache := filepath.Join(work, "cache-remote-warmup")
-	defer os.RemoveAll(cache)
-	_, err := slsPackageEnv(r.dir, cache, r.env)
+	_, err := slsPackageEnv(r.dir, filepath.Join(work, "cache-remote-warmup"), r.env)
 	return err
 }
 
-// sample measures one run with an empty local cache.
+// sample measures one run with an empty local cache (a new folder: see setAside).
 func (r *remoteBench) sample(work string) (sample, error) {
-	cache := filepath.Join(work, "cache-remote")
-	os.RemoveAll(cache)
+	r.n++
+	cache := filepath.Join(work, fmt.Sprintf("cache-remote-%d", r.n))
 	s, err := slsPackageEnv(r.dir, cache, r.env)
 	if err != nil {
 		return s, fmt.Errorf("remote-warm: %w", err)

@@ -173,6 +173,21 @@ func TestBuildServeAndPipDownload(t *testing.T) {
 		t.Errorf("Downloads() = %v", dls)
 	}
 
+	// PEP 658: pip resolves from the served METADATA files and downloads no wheel, as from PyPI.
+	n := len(s.Downloads())
+	cmd := exec.Command(py, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+		"--report", filepath.Join(t.TempDir(), "report.json"), "--index-url", s.IndexURL(), "pyreqs-withdeps")
+	cmd.Env = isolatedPipEnv(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("pip install --dry-run: %v\n%s", err, out)
+	}
+	if dls := s.Downloads()[n:]; len(dls) != 0 {
+		t.Errorf("pip downloaded %v to resolve; the metadata files should have sufficed", dls)
+	}
+	if reqs := s.Requests(); !slices.Contains(reqs, "/files/0/pyreqs_withdeps-1.0.0-py3-none-any.whl.metadata") {
+		t.Errorf("pip did not read the metadata file: %v", reqs)
+	}
+
 	// With the v2 directory added, pip picks 2.0.0.
 	url2, stop2 := Serve(out, filepath.Join(out, "v2"))
 	defer stop2()

@@ -1,6 +1,8 @@
 package pyindex
 
 import (
+	"archive/zip"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -25,6 +28,11 @@ import (
 //	GET /simple/                 all projects
 //	GET /simple/<project>/       that project's files, each link with #sha256=<hex>
 //	GET /files/<n>/<filename>    a file of the n-th directory
+//	GET /files/<n>/<wheel>.metadata  the wheel's METADATA (PEP 658), linked with
+//	                                 data-dist-info-metadata and data-core-metadata (PEP 714)
+//
+// Like PyPI, it serves each wheel's core metadata on its own, so pip resolves without
+// downloading whole wheels.
 type Server struct {
 	dirs []string
 	ln   net.Listener
@@ -32,6 +40,17 @@ type Server struct {
 
 	mu       sync.Mutex
 	requests []string
+	digests  map[string]fileDigest // by path; recomputed when the file's size or time changes
+}
+
+// fileDigest is what the project pages say of one file: its sha256, and a wheel's METADATA with the
+// sha256 of that.
+type fileDigest struct {
+	size     int64
+	modTime  int64
+	sha256   string
+	metadata []byte // nil: not a wheel, or no METADATA found
+	metaSum  string
 }
 
 // Serve starts a Server on 127.0.0.1 (a free port) over dir and the extra dirs, and returns its
@@ -85,11 +104,11 @@ func (s *Server) Requests() []string {
 	return slices.Clone(s.requests)
 }
 
-// Downloads returns the file names downloaded so far, in order.
+// Downloads returns the file names downloaded so far, in order (metadata files not counted).
 func (s *Server) Downloads() []string {
 	var out []string
 	for _, r := range s.Requests() {
-		if rest, ok := strings.CutPrefix(r, "/files/"); ok {
+		if rest, ok := strings.CutPrefix(r, "/files/"); ok && !strings.HasSuffix(r, ".metadata") {
 			if _, name, ok := strings.Cut(rest, "/"); ok {
 				out = append(out, name)
 			}
@@ -227,13 +246,17 @@ func (s *Server) serveProject(w http.ResponseWriter, r *http.Request, name strin
 	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" content=\"1.0\"><title>Links for %s</title></head><body>\n<h1>Links for %s</h1>\n",
 		html.EscapeString(name), html.EscapeString(name))
 	for _, f := range files {
-		sum, err := fileSHA256(f.path)
+		d, err := s.digest(f.path)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		fmt.Fprintf(&b, "<a href=\"/files/%d/%s#sha256=%s\">%s</a><br>\n",
-			f.dir, url.PathEscape(f.name), sum, html.EscapeString(f.name))
+		meta := ""
+		if d.metadata != nil {
+			meta = fmt.Sprintf(" data-dist-info-metadata=\"sha256=%s\" data-core-metadata=\"sha256=%s\"", d.metaSum, d.metaSum)
+		}
+		fmt.Fprintf(&b, "<a href=\"/files/%d/%s#sha256=%s\"%s>%s</a><br>\n",
+			f.dir, url.PathEscape(f.name), d.sha256, meta, html.EscapeString(f.name))
 	}
 	b.WriteString("</body></html>\n")
 	writeHTML(w, b.String())
@@ -244,6 +267,16 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, rest string) 
 	i, err := strconv.Atoi(idx)
 	if !ok || err != nil || i < 0 || i >= len(s.dirs) || name == "" || strings.ContainsAny(name, `/\`) || name == ".." {
 		http.NotFound(w, r)
+		return
+	}
+	if whl, ok := strings.CutSuffix(name, ".whl.metadata"); ok {
+		d, err := s.digest(filepath.Join(s.dirs[i], whl+".whl"))
+		if err != nil || d.metadata == nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(d.metadata) //nolint:errcheck
 		return
 	}
 	f, err := os.Open(filepath.Join(s.dirs[i], name))
@@ -267,15 +300,59 @@ func writeHTML(w http.ResponseWriter, body string) {
 	io.WriteString(w, body) //nolint:errcheck
 }
 
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
+// digest returns path's digest, computed once per version of the file.
+func (s *Server) digest(path string) (fileDigest, error) {
+	info, err := os.Stat(path)
 	if err != nil {
-		return "", err
+		return fileDigest{}, err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
+	s.mu.Lock()
+	d, ok := s.digests[path]
+	s.mu.Unlock()
+	if ok && d.size == info.Size() && d.modTime == info.ModTime().UnixNano() {
+		return d, nil
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	d = fileDigest{size: info.Size(), modTime: info.ModTime().UnixNano()}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fileDigest{}, err
+	}
+	sum := sha256.Sum256(b)
+	d.sha256 = hex.EncodeToString(sum[:])
+	if strings.HasSuffix(path, ".whl") {
+		// A wheel without readable METADATA is listed without it: pip then downloads the
+		// wheel and reports what is wrong with it, as it would from any index.
+		if d.metadata, err = wheelMetadata(b); err == nil {
+			ms := sha256.Sum256(d.metadata)
+			d.metaSum = hex.EncodeToString(ms[:])
+		}
+	}
+	s.mu.Lock()
+	if s.digests == nil {
+		s.digests = map[string]fileDigest{}
+	}
+	s.digests[path] = d
+	s.mu.Unlock()
+	return d, nil
+}
+
+// wheelMetadata is the METADATA file of the wheel's .dist-info folder.
+func wheelMetadata(whl []byte) ([]byte, error) {
+	zr, err := zip.NewReader(bytes.NewReader(whl), int64(len(whl)))
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range zr.File {
+		dir, base := path.Split(f.Name)
+		if base != "METADATA" || !strings.HasSuffix(dir, ".dist-info/") || strings.Count(dir, "/") != 1 {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		return io.ReadAll(rc)
+	}
+	return nil, fmt.Errorf("no .dist-info/METADATA in the wheel")
 }
