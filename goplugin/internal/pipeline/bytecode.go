@@ -31,6 +31,39 @@ type bytecodePlans struct {
 	plans   map[*unit]*compilePlan
 	probed  map[string]*install.Interpreter // by command; nil: not a usable interpreter
 	noticed bool
+
+	flight   sync.Mutex
+	inflight map[string]chan struct{} // bytecode cache keys a set of the run is compiling
+}
+
+// claim makes the caller the compiler of bytecode cache key k, recording the claim in claims, and
+// returns nil; or it returns the channel closed when the set already compiling k is done.
+func (b *bytecodePlans) claim(k string, claims map[string]chan struct{}) <-chan struct{} {
+	b.flight.Lock()
+	defer b.flight.Unlock()
+	if ch, ok := b.inflight[k]; ok {
+		return ch
+	}
+	if b.inflight == nil {
+		b.inflight = map[string]chan struct{}{}
+	}
+	ch := make(chan struct{})
+	b.inflight[k], claims[k] = ch, ch
+	return nil
+}
+
+// release ends the claims (and empties claims: releasing again does nothing), waking the sets
+// that wait for them.
+func (b *bytecodePlans) release(claims map[string]chan struct{}) {
+	b.flight.Lock()
+	defer b.flight.Unlock()
+	for k, ch := range claims {
+		if b.inflight[k] == ch {
+			delete(b.inflight, k)
+		}
+		close(ch)
+		delete(claims, k)
+	}
 }
 
 func (b *bytecodePlans) init() {

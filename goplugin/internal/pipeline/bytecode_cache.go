@@ -82,92 +82,166 @@ func cacheTag(version string) string { return "cpython-" + strings.ReplaceAll(ve
 
 // compileCached compiles sources of dir on this machine as p says: names ('/'-separated, relative
 // to dir), or every .py file of dir when names is nil. With the bytecode cache the sources it
-// holds are copied from it and the others compiled by one run of the driver, then stored. It
-// returns the .pyc names written, and the result; nothing is written when p's interpreter turns
-// out not to be of the set's version (its notice is given).
+// holds are copied from it, the sources another set of this run is compiling right now (with
+// individually, modules that share a package) are copied from it once that set has stored them,
+// and the others are compiled by one run of the driver, then stored. It returns the .pyc names
+// written, and the result; nothing is written when p's interpreter turns out not to be of the
+// set's version (its notice is given).
 func (r *state) compileCached(ctx context.Context, u *unit, p *compilePlan, dir string, names []string) ([]string, bytecode.Result, error) {
 	start := time.Now()
 	tag := cacheTag(p.job.Version)
 	c := r.newPycCache(p)
-	if c != nil && names == nil {
+	if c == nil {
+		got, err := r.compileStore(ctx, u, p, dir, names, names == nil, nil, start)
+		return got.written, got.Result, err
+	}
+	walked := names == nil // the whole tree: the driver may walk it rather than take a list
+	if walked {
 		var err error
 		if names, err = pySources(dir, p.job.SkipDirs); err != nil {
 			return nil, bytecode.Result{}, err
 		}
 	}
-	var written []string
-	todo, keys := names, map[string]string{}
-	if c != nil {
-		todo = nil
-		for _, n := range names {
-			src, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(n)))
-			if err != nil {
-				return nil, bytecode.Result{}, err
-			}
-			k := c.key(path.Join(p.job.DDir, n), src)
-			pyc, ok := c.get(k)
-			if !ok {
-				keys[n] = k
-				todo = append(todo, n)
-				continue
-			}
-			dst := filepath.Join(dir, filepath.FromSlash(bytecode.PycPath(n, tag)))
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return nil, bytecode.Result{}, err
-			}
-			if err := os.WriteFile(dst, pyc, 0o644); err != nil {
+	var written, todo []string
+	var waits []pendingPyc
+	keys := map[string]string{}          // the sources this call compiles and stores
+	claims := map[string]chan struct{}{} // their keys, claimed for this run
+	defer r.bytecode.release(claims)
+	for _, n := range names {
+		src, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(n)))
+		if err != nil {
+			return nil, bytecode.Result{}, err
+		}
+		k := c.key(path.Join(p.job.DDir, n), src)
+		if pyc, ok := c.get(k); ok {
+			if err := writePyc(dir, n, tag, pyc); err != nil {
 				return nil, bytecode.Result{}, err
 			}
 			written = append(written, bytecode.PycPath(n, tag))
+			continue
 		}
-		if hits := len(names) - len(todo); hits > 0 {
-			r.emit.Verbose(fmt.Sprintf("Took the bytecode of %d files of %s from the bytecode cache", hits, r.rel(u.ReqOut)))
+		if done := r.bytecode.claim(k, claims); done != nil {
+			waits = append(waits, pendingPyc{name: n, key: k, done: done})
+			continue
+		}
+		keys[n] = k
+		todo = append(todo, n)
+	}
+	if hits := len(written); hits > 0 {
+		r.emit.Verbose(fmt.Sprintf("Took the bytecode of %d files of %s from the bytecode cache", hits, r.rel(u.ReqOut)))
+	}
+	res := bytecode.Result{CacheTag: tag}
+	if len(todo) > 0 {
+		got, err := r.compileStore(ctx, u, p, dir, todo, walked && len(todo) == len(names), keys, start)
+		r.bytecode.release(claims) // before waiting: no two sets ever wait for each other
+		if err != nil || got.Result.CacheTag == "" {
+			return nil, got.Result, err
+		}
+		written, res = append(written, got.written...), got.Result
+	}
+	if len(waits) > 0 {
+		var late []string
+		shared := 0
+		for _, w := range waits {
+			select {
+			case <-w.done:
+			case <-ctx.Done():
+				return nil, bytecode.Result{}, ctx.Err()
+			}
+			pyc, ok := c.get(w.key)
+			if !ok { // that set failed, or the source does not compile: this call compiles it
+				keys[w.name] = w.key
+				late = append(late, w.name)
+				continue
+			}
+			if err := writePyc(dir, w.name, tag, pyc); err != nil {
+				return nil, bytecode.Result{}, err
+			}
+			written = append(written, bytecode.PycPath(w.name, tag))
+			shared++
+		}
+		r.emit.Verbose(fmt.Sprintf("Took the bytecode of %d files of %s from another set of this run", shared, r.rel(u.ReqOut)))
+		if len(late) > 0 {
+			got, err := r.compileStore(ctx, u, p, dir, late, false, keys, time.Now())
+			if err != nil || got.Result.CacheTag == "" {
+				return nil, got.Result, err
+			}
+			written = append(written, got.written...)
+			res.Failed = append(res.Failed, got.Failed...)
+			res.Version, res.PythonVersion = got.Version, got.PythonVersion
 		}
 	}
-	res := bytecode.Result{CacheTag: tag, Compiled: len(written)}
-	if names != nil && len(todo) == 0 {
-		return written, res, nil
-	}
+	res.Compiled = len(written)
+	return written, res, nil
+}
+
+// pendingPyc is a source whose bytecode another set of the run is compiling.
+type pendingPyc struct {
+	name, key string
+	done      <-chan struct{}
+}
+
+// compiled is one driver run's result and the .pyc names it wrote.
+type compiled struct {
+	bytecode.Result
+	written []string
+}
+
+// compileStore runs the driver once over todo, or over the whole of dir when all (todo is then
+// every source of dir, or nil), and stores each .pyc written for a source in keys in the bytecode
+// cache.
+func (r *state) compileStore(ctx context.Context, u *unit, p *compilePlan, dir string, todo []string, all bool, keys map[string]string, start time.Time) (compiled, error) {
+	tag := cacheTag(p.job.Version)
 	job := p.job
 	job.Tree = dir
-	if len(todo) < len(names) {
+	if !all {
 		job.Paths = todo
 	}
 	got, err := bytecode.Host{Runner: r.d.Runner, Python: p.python, Environ: r.d.Environ}.Compile(ctx, job)
 	if got, err = r.compileDone(u, start, got, err); err != nil || got.CacheTag == "" {
-		return nil, got, err
+		return compiled{Result: got}, err
 	}
 	if got.CacheTag != tag {
-		return nil, got, fmt.Errorf("bytecode: the compiler's cache tag is %s, not %s", got.CacheTag, tag)
+		return compiled{Result: got}, fmt.Errorf("bytecode: the compiler's cache tag is %s, not %s", got.CacheTag, tag)
+	}
+	out := compiled{Result: got}
+	if todo == nil {
+		return out, nil // the whole tree, without the cache: the driver's count is the result
 	}
 	failed := map[string]bool{}
 	for _, f := range got.Failed {
 		failed[f.Path] = true
 	}
+	c := r.newPycCache(p)
 	for _, n := range todo {
 		if failed[n] {
 			continue
 		}
 		pyc := bytecode.PycPath(n, tag)
-		k, ok := keys[n]
-		if !ok {
-			written = append(written, pyc)
-			continue
-		}
 		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(pyc)))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // the driver wrote none for this source: nothing to ship or keep
 		}
 		if err != nil {
-			return nil, got, err
+			return out, err
 		}
-		written = append(written, pyc)
-		if err := c.put(k, b); err != nil {
-			r.emit.Debug("Bytecode cache: " + err.Error()) // a cache that cannot be written only costs time
+		out.written = append(out.written, pyc)
+		if k, ok := keys[n]; ok && c != nil {
+			if err := c.put(k, b); err != nil {
+				r.emit.Debug("Bytecode cache: " + err.Error()) // a cache that cannot be written only costs time
+			}
 		}
 	}
-	got.Compiled += res.Compiled
-	return written, got, nil
+	return out, nil
+}
+
+// writePyc writes the .pyc of source name in dir.
+func writePyc(dir, name, tag string, pyc []byte) error {
+	dst := filepath.Join(dir, filepath.FromSlash(bytecode.PycPath(name, tag)))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(dst, pyc, 0o644)
 }
 
 // compileDone finishes a compile run: a *bytecode.SkipError becomes the run's one notice and an

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +14,9 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -351,5 +354,60 @@ func testBytecodeCache(t *testing.T, assemble bool) {
 	out3, tree3 := run("pyreqs-withdeps==1.0.0\npyreqs-multiarch==1.0.0\n")
 	if strings.Contains(out3, "from the bytecode cache") || tree3[pyc] != tree1[pyc] {
 		t.Errorf("damaged cache: used, or the bytecode differs:\n%s", out3)
+	}
+}
+
+// TestBytecodeSharedWithinRun: two modules packaged individually that share a package compile
+// its sources once in the run (one set compiles them, the other takes them from the bytecode
+// cache, waiting for the first when both build at once), and ship the same bytes.
+func TestBytecodeSharedWithinRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs pip")
+	}
+	for _, assemble := range []bool{true, false} {
+		t.Run(fmt.Sprintf("assemble=%t", assemble), func(t *testing.T) { testBytecodeSharedWithinRun(t, assemble) })
+	}
+}
+
+func testBytecodeSharedWithinRun(t *testing.T, assemble bool) {
+	python, url := realIndex(t)
+	s := newSvc(t)
+	s.custom["pythonBin"] = python
+	s.custom["pipCmdExtraArgs"] = []string{"--index-url", url}
+	s.custom["assemble"] = assemble
+	s.individual = true
+	write(s.dir, "mod_a/requirements.txt", "pyreqs-withdeps==1.0.0\n", 0o644) // with pyreqs-pure
+	write(s.dir, "mod_b/requirements.txt", "pyreqs-pure==1.0.0\n", 0o644)
+	for _, m := range []string{"mod_a", "mod_b"} {
+		write(s.dir, m+"/handler.py", "def h(e, c): pass\n", 0o644)
+	}
+	s.functions = map[string]*protocol.Function{
+		"a": {Name: "svc-dev-a", Handler: "handler.h", Module: json.RawMessage(`"mod_a"`)},
+		"b": {Name: "svc-dev-b", Handler: "handler.h", Module: json.RawMessage(`"mod_b"`)},
+	}
+	env := []string{"HOME=" + s.dir, "PATH=" + os.Getenv("PATH"), "PIP_CONFIG_FILE=" + os.DevNull, "XDG_CACHE_HOME=" + t.TempDir(), "PIP_NO_INPUT=1"}
+	var out bytes.Buffer
+	if _, err := Run(context.Background(), s.request(protocol.PhaseBefore),
+		Deps{Emit: protocol.NewEmitter(&out), Runner: proc.Exec{}, GOOS: "linux", GOARCH: "amd64", Environ: env}); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), "Assembled ") != assemble {
+		t.Fatalf("assembled: %t, want %t:\n%s", !assemble, assemble, out.String())
+	}
+	compiled := 0
+	for _, m := range regexp.MustCompile(`Compiled (\d+) files`).FindAllStringSubmatch(out.String(), -1) {
+		n, _ := strconv.Atoi(m[1])
+		compiled += n
+	}
+	// pyreqs_pure: __init__, _version, cli; pyreqs_withdeps: __init__ (its tests get none).
+	if compiled != 4 {
+		t.Errorf("the run compiled %d files, want 4 (the shared package once):\n%s", compiled, out.String())
+	}
+	a := treeHashes(t, filepath.Join(s.dir, ".serverless", "mod_a", "requirements"))
+	b := treeHashes(t, filepath.Join(s.dir, ".serverless", "mod_b", "requirements"))
+	for _, pyc := range []string{"pyreqs_pure/__pycache__/__init__.cpython-311.pyc", "pyreqs_pure/__pycache__/cli.cpython-311.pyc"} {
+		if a[pyc] == "" || a[pyc] != b[pyc] {
+			t.Errorf("%s: module a %q, module b %q", pyc, a[pyc], b[pyc])
+		}
 	}
 }
