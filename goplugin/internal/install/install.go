@@ -13,11 +13,22 @@ import (
 // Interpreter describes the Python that pip runs under.
 type Interpreter struct {
 	Bin        string // as configured (pythonBin)
+	Exe        string // its sys.executable ("" when the probe did not say)
 	Version    string // e.g. 3.11.7
 	Impl       string // e.g. cpython
 	Machine    string // e.g. x86_64
 	Platform   string // sys.platform, e.g. linux
 	PipVersion string // "" when pip is not installed
+}
+
+// Command is what runs the interpreter after the probe: its sys.executable, so that a version
+// manager's shim (pyenv, asdf: a shell script that takes 0.1-0.2 s to pick the interpreter) is
+// run once per run, not once per command; Bin when the probe did not say.
+func (i *Interpreter) Command() string {
+	if i.Exe != "" {
+		return i.Exe
+	}
+	return i.Bin
 }
 
 // MajorMinor returns "3.11" for "3.11.7".
@@ -29,15 +40,16 @@ func (i *Interpreter) MajorMinor() string {
 	return parts[0] + "." + parts[1]
 }
 
-// probeScript prints one line: version impl machine platform pip-version. It avoids importing pip
-// (slow) and reads pip's version from its metadata.
+// probeScript prints two lines: version impl machine platform pip-version, then sys.executable.
+// It avoids importing pip (slow) and reads pip's version from its metadata.
 const probeScript = `import sys, platform
 try:
     from importlib.metadata import version
     pv = version("pip")
 except Exception:
     pv = "-"
-print(platform.python_version(), sys.implementation.name, platform.machine() or "-", sys.platform, pv)`
+print(platform.python_version(), sys.implementation.name, platform.machine() or "-", sys.platform, pv)
+print(sys.executable)`
 
 // Probe runs the interpreter once to learn its version and whether pip is present. Every failure
 // is a *diag.Error naming pythonBin.
@@ -58,13 +70,14 @@ func Probe(ctx context.Context, r proc.Runner, bin string, env []string) (*Inter
 		}
 		return nil, err
 	}
-	f := strings.Fields(strings.TrimSpace(string(res.Stdout)))
+	first, exe, _ := strings.Cut(strings.TrimSpace(string(res.Stdout)), "\n")
+	f := strings.Fields(first)
 	if len(f) != 5 {
 		return nil, diag.AtKey(diag.CodePythonNotFound, "pythonBin", "%q did not answer like a Python 3 interpreter", bin).
 			WithFix("Set %s to a Python 3 interpreter.", diag.ConfigPath("pythonBin")).
 			WithOutput(proc.Tail(res.Output, 10))
 	}
-	it := &Interpreter{Bin: bin, Version: f[0], Impl: f[1], Machine: f[2], Platform: f[3]}
+	it := &Interpreter{Bin: bin, Exe: strings.TrimSpace(exe), Version: f[0], Impl: f[1], Machine: f[2], Platform: f[3]}
 	if f[4] != "-" {
 		it.PipVersion = f[4]
 	}

@@ -127,7 +127,7 @@ func (a *assembled) InstallPacked(ctx context.Context, s Set, dir string, p Pack
 	}
 	ev.Verbose("Assembling requirements from wheels (resolved by " + a.py.Bin + " -m pip install --dry-run --report)")
 	res, _, tm, err := assembly.Run(ctx, a.env.Runner, assembly.Spec{
-		Python: a.py.Bin, Requirements: s.Requirements, ExtraArgs: o.PipCmdExtraArgs,
+		Python: a.py.Command(), Requirements: s.Requirements, ExtraArgs: o.PipCmdExtraArgs,
 		CacheDir: s.DownloadCache, WheelDir: wheelDir, WorkDir: filepath.Join(work, "work"),
 		Env: a.env.Environ, Dir: a.env.Workspace.Dir,
 		OnLine: func(l string) { ev.Debug(redact.String(l, secrets...)) },
@@ -165,12 +165,15 @@ func (a *assembled) InstallPacked(ctx context.Context, s Set, dir string, p Pack
 // (pip writes a /bin/sh trampoline instead for a path with spaces or longer than 127 bytes; then
 // the plain pythonBin is used, a documented difference).
 func (a *assembled) shebang(ctx context.Context) (string, error) {
-	res, err := a.env.Runner.Run(ctx, proc.Cmd{Name: a.py.Bin, Args: []string{"-c", "import sys; print(sys.executable)"},
-		Env: a.env.Environ, Dir: a.env.Workspace.Dir})
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", a.py.Bin, err)
+	exe := a.py.Exe // the probe's
+	if exe == "" {
+		res, err := a.env.Runner.Run(ctx, proc.Cmd{Name: a.py.Bin, Args: []string{"-c", "import sys; print(sys.executable)"},
+			Env: a.env.Environ, Dir: a.env.Workspace.Dir})
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", a.py.Bin, err)
+		}
+		exe = strings.TrimSpace(string(res.Stdout))
 	}
-	exe := strings.TrimSpace(string(res.Stdout))
 	if exe == "" || strings.ContainsAny(exe, " \t") || len(exe)+2 > 127 {
 		exe = a.py.Bin
 	}

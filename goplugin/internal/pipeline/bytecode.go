@@ -117,13 +117,13 @@ func (r *state) planBytecode(ctx context.Context, u *unit) string {
 		p.key = fmt.Sprintf("# bytecode: unchecked-hash ddir=%s%s python=%s\n", p.job.DDir, skipped, ic.CompilerKey(r.set(u)))
 		return p.key
 	}
-	bin, py, skip := r.hostPython(ctx, ver)
+	_, py, skip := r.hostPython(ctx, ver)
 	if skip != nil {
 		p.skip = skip
 		p.key = fmt.Sprintf("# bytecode: unavailable (no Python %s interpreter)\n", ver)
 		return p.key
 	}
-	p.python = bin
+	p.python = py.Command()
 	p.key = fmt.Sprintf("# bytecode: unchecked-hash ddir=%s%s python=%s %s\n", p.job.DDir, skipped, py.Impl, py.Version)
 	return p.key
 }
