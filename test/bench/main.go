@@ -75,7 +75,7 @@ var (
 
 func main() {
 	runs := flag.Int("runs", 3, "runs per service, mode and plugin (medians are reported)")
-	services := flag.String("services", "flask,heavy,heavy-pip,heavy-uv,indiv2,indiv5", "comma-separated services of test/bench/services")
+	services := flag.String("services", "flask,heavy,heavy-pip,heavy-uv,heavy-newpip,indiv2,indiv5", "comma-separated services of test/bench/services")
 	out := flag.String("out", "", "also write the Markdown table to this file")
 	cold := flag.Int("coldstart", 5, "cold-start runs per artifact for the heavy and flask services (0: none)")
 	coldOnly := flag.Bool("coldstart-only", false, "only measure cold starts, from the artifacts the last run left in .tools/bench")
@@ -130,8 +130,13 @@ func run(runs int, services []string, out string, coldRuns int) error {
 	var colds []*coldResult
 	for _, svc := range services {
 		plugins := []plugin{none, original, ours}
-		if svc == "heavy-uv" || svc == "heavy-pip" {
+		if variant(svc) {
 			plugins = []plugin{ours} // variants of ours; compare with the original's heavy runs
+		}
+		if svc == "heavy-newpip" {
+			if newPipPython, err = newPip(); err != nil {
+				return fmt.Errorf("heavy-newpip: %w", err)
+			}
 		}
 		dirs := map[plugin]string{}
 		for _, p := range plugins {
@@ -276,6 +281,40 @@ func downloadWheels(dir string) error {
 	return os.WriteFile(stamp, want, 0o644)
 }
 
+// variant tells the services that are variants of ours on heavy (compared with the original's
+// heavy runs).
+func variant(svc string) bool {
+	return svc == "heavy-uv" || svc == "heavy-pip" || svc == "heavy-newpip"
+}
+
+// benchPip is the pip of the heavy-newpip service: a current one, where the machine's Python has
+// pip 23.2.1. That pip downloads every wheel after a --dry-run resolution even when the index
+// serves their metadata (1.7 s for heavy); pip 26.3 reads only the metadata (0.8 s).
+const benchPip = "26.3"
+
+// newPipPython is the interpreter of the heavy-newpip service (PYREQS_BENCH_NEWPIP_PYTHON).
+var newPipPython string
+
+// newPip makes (once) a venv of python3.11 with pip benchPip and returns its interpreter.
+func newPip() (string, error) {
+	dir := filepath.Join(root, ".tools/bench-newpip")
+	py := filepath.Join(dir, "bin", "python")
+	stamp := filepath.Join(dir, ".stamp")
+	if b, err := os.ReadFile(stamp); err == nil && string(b) == benchPip {
+		return py, nil
+	}
+	os.RemoveAll(dir)
+	fmt.Fprintln(os.Stderr, "bench: making a venv with pip "+benchPip+" (once)")
+	for _, args := range [][]string{{"python3.11", "-m", "venv", dir}, {py, "-m", "pip", "install", "-q", "--disable-pip-version-check", "pip==" + benchPip}} {
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return "", fmt.Errorf("%s: %w", strings.Join(args, " "), err)
+		}
+	}
+	return py, os.WriteFile(stamp, []byte(benchPip), 0o644)
+}
+
 func packOurs() (string, error) {
 	build := exec.Command("npm", "run", "-s", "build")
 	build.Dir, build.Stderr = root, os.Stderr
@@ -357,7 +396,8 @@ func slsPackageEnv(dir, cache string, extra []string, args ...string) (sample, e
 		"XDG_CACHE_HOME="+cache, "PIP_INDEX_URL="+indexURL, "UV_INDEX_URL="+indexURL,
 		"UV_CACHE_DIR="+filepath.Join(cache, "uv"), "PIP_CONFIG_FILE=/dev/null",
 		"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_PROFILE=",
-		"PYREQS_BINARY_PATH="+filepath.Join(root, "bin", "pyreqs")) // the packed tarball holds no binary
+		"PYREQS_BINARY_PATH="+filepath.Join(root, "bin", "pyreqs"), // the packed tarball holds no binary
+		"PYREQS_BENCH_NEWPIP_PYTHON="+newPipPython)
 	cmd.Env = append(cmd.Env, extra...)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
@@ -478,7 +518,7 @@ func render(rs []*result) string {
 				orig = find(svc, "cold", original) // what a CI runner with an empty disk pays today
 			}
 			cli := find(svc, "cli", none)
-			if svc == "heavy-uv" || svc == "heavy-pip" {
+			if variant(svc) {
 				orig, cli = find("heavy", mode, original), find("heavy", "cli", none)
 			}
 			row := fmt.Sprintf("| %s | %s |", svc, mode)
@@ -513,7 +553,7 @@ func render(rs []*result) string {
 	fmt.Fprintf(&b, "\nMedians of %d runs per cell, plugins run alternately on the same machine against the same local index; "+
 		"cold = empty static and download caches; floor = sls alone (plugin installed, not listed) + writing our artifact bytes once; "+
 		"heavy is ours assembled from wheels (the default), heavy-pip ours with `assemble: false` (pip install --target), "+
-		"heavy-uv ours with `installer: uv`, each against the original's heavy (pip) runs; "+
+		"heavy-uv ours with `installer: uv`, heavy-newpip ours with a venv's current pip as pythonBin (the machine's is 23.2.1), each against the original's heavy (pip) runs; "+
 		"remote-warm = ours with empty local caches and a warm remoteCache tier on moto_server (127.0.0.1), against the original's cold time.\n", n)
 	return b.String()
 }
