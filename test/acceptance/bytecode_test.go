@@ -38,7 +38,8 @@ except RuntimeError:
 // for a .pyc it accepted), every .pyc in the artifact is PEP 552 unchecked-hash, and a traceback
 // shows the run-time path: /var/task (default mode, also compiled in the docker container),
 // /tmp/sls-py-req (zip mode: extracted by unzip_requirements), /opt/python (layer).
-// compileFunctionCode: true adds the handler's own bytecode.
+// compileFunctionCode: true adds the handler's own bytecode. A package's own test suite (a tests
+// folder) ships without bytecode.
 func TestBytecodeIsLoaded(t *testing.T) {
 	t.Parallel()
 	RequireDocker(t)
@@ -73,6 +74,22 @@ func TestBytecodeIsLoaded(t *testing.T) {
 				checkUncheckedHash(t, extractNested(t, art, ".requirements.zip"))
 			} else {
 				checkUncheckedHash(t, art)
+			}
+			// The test suite pyreqs-withdeps ships inside its package stays source only.
+			reqEntries, prefix := entries, ""
+			if c.name == "zip" {
+				reqEntries = ZipEntries(t, extractNested(t, art, ".requirements.zip"))
+			}
+			if c.layer {
+				prefix = "python/"
+			}
+			if _, ok := reqEntries[prefix+"pyreqs_withdeps/tests/test_withdeps.py"]; !ok {
+				t.Errorf("the package's test suite is not shipped")
+			}
+			for name := range reqEntries {
+				if strings.HasPrefix(name, prefix+"pyreqs_withdeps/tests/__pycache__/") {
+					t.Errorf("the package's test suite got bytecode: %s", name)
+				}
 			}
 			_, handlerPyc := entries["__pycache__/handler."+testCacheTag+".pyc"]
 			if want := c.name == "default"; handlerPyc != want {
