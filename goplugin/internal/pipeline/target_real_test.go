@@ -309,16 +309,18 @@ func TestBytecodeCache(t *testing.T) {
 	}
 }
 
-func testBytecodeCache(t *testing.T, assemble bool) {
+// realSvc is a service that installs with the real pip from the test index, assembled from wheels
+// or not, and the function that runs its before phase and returns the output (the run must
+// succeed, on the path asked for).
+func realSvc(t *testing.T, assemble bool) (*svc, func() string) {
 	python, url := realIndex(t)
 	s := newSvc(t)
 	s.custom["pythonBin"] = python
 	s.custom["pipCmdExtraArgs"] = []string{"--index-url", url}
 	s.custom["assemble"] = assemble
 	env := []string{"HOME=" + s.dir, "PATH=" + os.Getenv("PATH"), "PIP_CONFIG_FILE=" + os.DevNull, "XDG_CACHE_HOME=" + t.TempDir(), "PIP_NO_INPUT=1"}
-	run := func(reqs string) (string, map[string]string) {
+	return s, func() string {
 		t.Helper()
-		write(s.dir, "requirements.txt", reqs, 0o644)
 		var out bytes.Buffer
 		if _, err := Run(context.Background(), s.request(protocol.PhaseBefore),
 			Deps{Emit: protocol.NewEmitter(&out), Runner: proc.Exec{}, GOOS: "linux", GOARCH: "amd64", Environ: env}); err != nil {
@@ -327,7 +329,16 @@ func testBytecodeCache(t *testing.T, assemble bool) {
 		if strings.Contains(out.String(), "Assembled ") != assemble {
 			t.Fatalf("assembled: %t, want %t:\n%s", !assemble, assemble, out.String())
 		}
-		return out.String(), treeHashes(t, filepath.Join(s.dir, ".serverless", "requirements"))
+		return out.String()
+	}
+}
+
+func testBytecodeCache(t *testing.T, assemble bool) {
+	s, before := realSvc(t, assemble)
+	run := func(reqs string) (string, map[string]string) {
+		t.Helper()
+		write(s.dir, "requirements.txt", reqs, 0o644)
+		return before(), treeHashes(t, filepath.Join(s.dir, ".serverless", "requirements"))
 	}
 	const pyc = "pyreqs_withdeps/__pycache__/__init__.cpython-311.pyc"
 	out1, tree1 := run("pyreqs-withdeps==1.0.0\n")
@@ -370,11 +381,7 @@ func TestBytecodeSharedWithinRun(t *testing.T) {
 }
 
 func testBytecodeSharedWithinRun(t *testing.T, assemble bool) {
-	python, url := realIndex(t)
-	s := newSvc(t)
-	s.custom["pythonBin"] = python
-	s.custom["pipCmdExtraArgs"] = []string{"--index-url", url}
-	s.custom["assemble"] = assemble
+	s, before := realSvc(t, assemble)
 	s.individual = true
 	write(s.dir, "mod_a/requirements.txt", "pyreqs-withdeps==1.0.0\n", 0o644) // with pyreqs-pure
 	write(s.dir, "mod_b/requirements.txt", "pyreqs-pure==1.0.0\n", 0o644)
@@ -385,23 +392,15 @@ func testBytecodeSharedWithinRun(t *testing.T, assemble bool) {
 		"a": {Name: "svc-dev-a", Handler: "handler.h", Module: json.RawMessage(`"mod_a"`)},
 		"b": {Name: "svc-dev-b", Handler: "handler.h", Module: json.RawMessage(`"mod_b"`)},
 	}
-	env := []string{"HOME=" + s.dir, "PATH=" + os.Getenv("PATH"), "PIP_CONFIG_FILE=" + os.DevNull, "XDG_CACHE_HOME=" + t.TempDir(), "PIP_NO_INPUT=1"}
-	var out bytes.Buffer
-	if _, err := Run(context.Background(), s.request(protocol.PhaseBefore),
-		Deps{Emit: protocol.NewEmitter(&out), Runner: proc.Exec{}, GOOS: "linux", GOARCH: "amd64", Environ: env}); err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
-	if strings.Contains(out.String(), "Assembled ") != assemble {
-		t.Fatalf("assembled: %t, want %t:\n%s", !assemble, assemble, out.String())
-	}
+	log := before()
 	compiled := 0
-	for _, m := range regexp.MustCompile(`Compiled (\d+) files`).FindAllStringSubmatch(out.String(), -1) {
+	for _, m := range regexp.MustCompile(`Compiled (\d+) files`).FindAllStringSubmatch(log, -1) {
 		n, _ := strconv.Atoi(m[1])
 		compiled += n
 	}
 	// pyreqs_pure: __init__, _version, cli; pyreqs_withdeps: __init__ (its tests get none).
 	if compiled != 4 {
-		t.Errorf("the run compiled %d files, want 4 (the shared package once):\n%s", compiled, out.String())
+		t.Errorf("the run compiled %d files, want 4 (the shared package once):\n%s", compiled, log)
 	}
 	a := treeHashes(t, filepath.Join(s.dir, ".serverless", "mod_a", "requirements"))
 	b := treeHashes(t, filepath.Join(s.dir, ".serverless", "mod_b", "requirements"))
