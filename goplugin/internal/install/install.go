@@ -4,6 +4,8 @@ package install
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/serverless-pyreqs/serverless-pyreqs/goplugin/internal/diag"
@@ -14,6 +16,7 @@ import (
 type Interpreter struct {
 	Bin        string // as configured (pythonBin)
 	Exe        string // its sys.executable ("" when the probe did not say)
+	Shim       bool   // Bin is a version manager's shim (it lives in a folder named shims)
 	Version    string // e.g. 3.11.7
 	Impl       string // e.g. cpython
 	Machine    string // e.g. x86_64
@@ -21,14 +24,39 @@ type Interpreter struct {
 	PipVersion string // "" when pip is not installed
 }
 
-// Command is what runs the interpreter after the probe: its sys.executable, so that a version
-// manager's shim (pyenv, asdf: a shell script that takes 0.1-0.2 s to pick the interpreter) is
-// run once per run, not once per command; Bin when the probe did not say.
+// Command is what runs the interpreter after the probe. When Bin is a version manager's shim
+// (pyenv, asdf, mise keep theirs in a folder named shims: shell scripts or programs that take
+// 0.1-0.2 s to pick the interpreter and only pick it), it is the interpreter the shim picked, its
+// sys.executable, so the shim runs once per run instead of once per command. Any other pythonBin
+// (a wrapper script that sets up an environment, say) is run as configured, every time.
 func (i *Interpreter) Command() string {
-	if i.Exe != "" {
+	if i.Shim && i.Exe != "" {
 		return i.Exe
 	}
 	return i.Bin
+}
+
+// isShim reports whether the command bin, looked up on the PATH of env, lives in a folder named
+// shims.
+func isShim(bin string, env []string) bool {
+	p := bin
+	if !strings.ContainsRune(bin, filepath.Separator) {
+		path := os.Getenv("PATH")
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+				path = v
+			}
+		}
+		p = ""
+		for _, dir := range filepath.SplitList(path) {
+			c := filepath.Join(dir, bin)
+			if fi, err := os.Stat(c); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+				p = c
+				break
+			}
+		}
+	}
+	return p != "" && filepath.Base(filepath.Dir(p)) == "shims"
 }
 
 // MajorMinor returns "3.11" for "3.11.7".
@@ -77,7 +105,7 @@ func Probe(ctx context.Context, r proc.Runner, bin string, env []string) (*Inter
 			WithFix("Set %s to a Python 3 interpreter.", diag.ConfigPath("pythonBin")).
 			WithOutput(proc.Tail(res.Output, 10))
 	}
-	it := &Interpreter{Bin: bin, Exe: strings.TrimSpace(exe), Version: f[0], Impl: f[1], Machine: f[2], Platform: f[3]}
+	it := &Interpreter{Bin: bin, Exe: strings.TrimSpace(exe), Shim: isShim(bin, env), Version: f[0], Impl: f[1], Machine: f[2], Platform: f[3]}
 	if f[4] != "-" {
 		it.PipVersion = f[4]
 	}

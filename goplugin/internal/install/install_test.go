@@ -46,26 +46,55 @@ func TestUvEnvPassesPipIndexes(t *testing.T) {
 	}
 }
 
-// TestProbeLearnsTheExecutable: the probe of a real interpreter (here python3.11 as found on the
-// PATH, a pyenv shim on the CI machines) gives its sys.executable, which Command runs from then
-// on; an interpreter that does not say (one line of output) is run as configured.
+// TestProbeLearnsTheExecutable: the probe of a real interpreter gives its sys.executable. Command
+// runs that when pythonBin is a shim (found in a folder named shims: here a copy of the pyenv
+// shim's job, a script that execs python3.11), and any other pythonBin (a wrapper script in
+// another folder) as configured.
 func TestProbeLearnsTheExecutable(t *testing.T) {
-	if _, err := exec.LookPath("python3.11"); err != nil {
+	real, err := exec.LookPath("python3.11")
+	if err != nil {
 		t.Skip("python3.11 is not available")
 	}
-	py, err := Probe(context.Background(), proc.Exec{}, "python3.11", os.Environ())
-	if err != nil {
-		t.Fatal(err)
+	script := "#!/bin/sh\nexec " + real + " \"$@\"\n"
+	shims, other := filepath.Join(t.TempDir(), "shims"), t.TempDir()
+	for _, dir := range []string{shims, other} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "python3.11"), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if !filepath.IsAbs(py.Exe) || py.Command() != py.Exe || py.Bin != "python3.11" {
-		t.Fatalf("probe = %+v, Command() = %q", py, py.Command())
+	for _, c := range []struct {
+		name, bin string
+		env       []string
+		shim      bool
+	}{
+		{"shim on the PATH", "python3.11", []string{"PATH=" + shims + string(os.PathListSeparator) + os.Getenv("PATH")}, true},
+		{"shim by path", filepath.Join(shims, "python3.11"), nil, true},
+		{"wrapper by path", filepath.Join(other, "python3.11"), nil, false},
+		{"wrapper on the PATH", "python3.11", []string{"PATH=" + other + string(os.PathListSeparator) + os.Getenv("PATH")}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := append(os.Environ(), c.env...)
+			py, err := Probe(context.Background(), proc.Exec{}, c.bin, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := c.bin
+			if c.shim {
+				want = py.Exe
+			}
+			if !filepath.IsAbs(py.Exe) || py.Shim != c.shim || py.Command() != want {
+				t.Fatalf("probe = %+v, Command() = %q, want %q", py, py.Command(), want)
+			}
+			out, err := exec.Command(py.Exe, "-c", "import platform; print(platform.python_version())").Output()
+			if err != nil || strings.TrimSpace(string(out)) != py.Version {
+				t.Errorf("%s runs Python %q (%v), the probe said %s", py.Exe, out, err, py.Version)
+			}
+		})
 	}
-	out, err := exec.Command(py.Exe, "-c", "import platform; print(platform.python_version())").Output()
-	if err != nil || strings.TrimSpace(string(out)) != py.Version {
-		t.Errorf("%s runs Python %q (%v), the probe said %s", py.Exe, out, err, py.Version)
-	}
-	old := &Interpreter{Bin: "python3.11", Version: "3.11.7"}
-	if old.Command() != "python3.11" {
+	if old := (&Interpreter{Bin: "python3.11", Shim: true}); old.Command() != "python3.11" {
 		t.Errorf("Command() without Exe = %q", old.Command())
 	}
 }
