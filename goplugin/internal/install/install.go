@@ -4,7 +4,7 @@ package install
 import (
 	"context"
 	"errors"
-	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -36,27 +36,11 @@ func (i *Interpreter) Command() string {
 	return i.Bin
 }
 
-// isShim reports whether the command bin, looked up on the PATH of env, lives in a folder named
-// shims.
-func isShim(bin string, env []string) bool {
-	p := bin
-	if !strings.ContainsRune(bin, filepath.Separator) {
-		path := os.Getenv("PATH")
-		for _, kv := range env {
-			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-				path = v
-			}
-		}
-		p = ""
-		for _, dir := range filepath.SplitList(path) {
-			c := filepath.Join(dir, bin)
-			if fi, err := os.Stat(c); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-				p = c
-				break
-			}
-		}
-	}
-	return p != "" && filepath.Base(filepath.Dir(p)) == "shims"
+// isShim reports whether the command bin, found as the process runner finds it (exec.LookPath),
+// lives in a folder named shims.
+func isShim(bin string) bool {
+	p, err := exec.LookPath(bin)
+	return err == nil && filepath.Base(filepath.Dir(p)) == "shims"
 }
 
 // MajorMinor returns "3.11" for "3.11.7".
@@ -105,7 +89,7 @@ func Probe(ctx context.Context, r proc.Runner, bin string, env []string) (*Inter
 			WithFix("Set %s to a Python 3 interpreter.", diag.ConfigPath("pythonBin")).
 			WithOutput(proc.Tail(res.Output, 10))
 	}
-	it := &Interpreter{Bin: bin, Exe: strings.TrimSpace(exe), Shim: isShim(bin, env), Version: f[0], Impl: f[1], Machine: f[2], Platform: f[3]}
+	it := &Interpreter{Bin: bin, Exe: strings.TrimSpace(exe), Shim: isShim(bin), Version: f[0], Impl: f[1], Machine: f[2], Platform: f[3]}
 	if f[4] != "-" {
 		it.PipVersion = f[4]
 	}
@@ -133,7 +117,7 @@ type Spec struct {
 func (s Spec) Args() (name string, args []string) {
 	if s.Installer == "uv" {
 		// uv never compiles bytecode unless asked to.
-		args = []string{"pip", "install", "--python", s.Python.Bin, "--target", s.Target, "-r", s.Requirements}
+		args = []string{"pip", "install", "--python", s.Python.Command(), "--target", s.Target, "-r", s.Requirements}
 		if s.DownloadCache != "" {
 			args = append(args, "--cache-dir", s.DownloadCache)
 		} else {
@@ -151,7 +135,7 @@ func (s Spec) Args() (name string, args []string) {
 	} else {
 		args = append(args, "--no-cache-dir")
 	}
-	return s.Python.Bin, append(args, s.ExtraArgs...)
+	return s.Python.Command(), append(args, s.ExtraArgs...)
 }
 
 // UvEnv returns env for `uv pip install`: uv does not read pip's PIP_INDEX_URL and

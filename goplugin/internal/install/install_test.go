@@ -47,9 +47,9 @@ func TestUvEnvPassesPipIndexes(t *testing.T) {
 }
 
 // TestProbeLearnsTheExecutable: the probe of a real interpreter gives its sys.executable. Command
-// runs that when pythonBin is a shim (found in a folder named shims: here a copy of the pyenv
-// shim's job, a script that execs python3.11), and any other pythonBin (a wrapper script in
-// another folder) as configured.
+// runs that when pythonBin is a shim (found, as the runner finds commands, in a folder named
+// shims: here a script that execs python3.11, the pyenv shim's job), and any other pythonBin (a
+// wrapper script in another folder) as configured.
 func TestProbeLearnsTheExecutable(t *testing.T) {
 	real, err := exec.LookPath("python3.11")
 	if err != nil {
@@ -65,19 +65,21 @@ func TestProbeLearnsTheExecutable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	path := os.Getenv("PATH")
 	for _, c := range []struct {
-		name, bin string
-		env       []string
-		shim      bool
+		name, bin, pathFirst string
+		shim                 bool
 	}{
-		{"shim on the PATH", "python3.11", []string{"PATH=" + shims + string(os.PathListSeparator) + os.Getenv("PATH")}, true},
-		{"shim by path", filepath.Join(shims, "python3.11"), nil, true},
-		{"wrapper by path", filepath.Join(other, "python3.11"), nil, false},
-		{"wrapper on the PATH", "python3.11", []string{"PATH=" + other + string(os.PathListSeparator) + os.Getenv("PATH")}, false},
+		{"shim on the PATH", "python3.11", shims, true},
+		{"shim by path", filepath.Join(shims, "python3.11"), "", true},
+		{"wrapper by path", filepath.Join(other, "python3.11"), "", false},
+		{"wrapper on the PATH", "python3.11", other, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			env := append(os.Environ(), c.env...)
-			py, err := Probe(context.Background(), proc.Exec{}, c.bin, env)
+			if c.pathFirst != "" {
+				t.Setenv("PATH", c.pathFirst+string(os.PathListSeparator)+path)
+			}
+			py, err := Probe(context.Background(), proc.Exec{}, c.bin, os.Environ())
 			if err != nil {
 				t.Fatal(err)
 			}

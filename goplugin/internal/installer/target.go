@@ -157,7 +157,7 @@ func (t *targeted) Install(ctx context.Context, s Set, destDir string) error {
 		OnLine: func(l string) { t.env.Events.Debug(redact.String(l, secrets...)) },
 	}
 	if t.py != nil {
-		spec.Python = t.py.Bin
+		spec.Python = t.py.Command()
 	}
 	pipCache := []string{"--no-cache-dir"}
 	if s.DownloadCache != "" {

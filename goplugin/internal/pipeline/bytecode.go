@@ -117,7 +117,7 @@ func (r *state) planBytecode(ctx context.Context, u *unit) string {
 		p.key = fmt.Sprintf("# bytecode: unchecked-hash ddir=%s%s python=%s\n", p.job.DDir, skipped, ic.CompilerKey(r.set(u)))
 		return p.key
 	}
-	_, py, skip := r.hostPython(ctx, ver)
+	py, skip := r.hostPython(ctx, ver)
 	if skip != nil {
 		p.skip = skip
 		p.key = fmt.Sprintf("# bytecode: unavailable (no Python %s interpreter)\n", ver)
@@ -129,8 +129,8 @@ func (r *state) planBytecode(ctx context.Context, u *unit) string {
 }
 
 // hostPython finds an interpreter of Python ver on this machine: the installer's (pythonBin),
-// else python<ver>. When there is none it returns the notice (b.mu held).
-func (r *state) hostPython(ctx context.Context, ver string) (string, *install.Interpreter, *bytecode.SkipError) {
+// else python<ver> (run it with Command). When there is none it returns the notice (b.mu held).
+func (r *state) hostPython(ctx context.Context, ver string) (*install.Interpreter, *bytecode.SkipError) {
 	if pi, ok := r.inst.(installer.ProbedInterpreter); ok {
 		if py := pi.Probed(); py != nil {
 			if _, seen := r.bytecode.probed[py.Bin]; !seen {
@@ -149,7 +149,7 @@ func (r *state) hostPython(ctx context.Context, ver string) (string, *install.In
 	for _, c := range cands {
 		py := r.probePython(ctx, c)
 		if py != nil && py.Impl == "cpython" && py.MajorMinor() == ver {
-			return c, py, nil
+			return py, nil
 		}
 	}
 	have := "not available"
@@ -159,7 +159,7 @@ func (r *state) hostPython(ctx context.Context, ver string) (string, *install.In
 			have = py.Impl + " " + py.Version
 		}
 	}
-	return "", nil, &bytecode.SkipError{Want: ver, Have: have, Python: "pythonBin (" + cands[0] + ")"}
+	return nil, &bytecode.SkipError{Want: ver, Have: have, Python: "pythonBin (" + cands[0] + ")"}
 }
 
 // probePython learns an interpreter's version once per run (b.mu held).

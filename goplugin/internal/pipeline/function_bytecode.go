@@ -32,7 +32,7 @@ func (r *state) functionBytecode(ctx context.Context, j *job, root string) ([]ar
 	}
 	r.bytecode.mu.Lock()
 	r.bytecode.init()
-	bin, _, skip := r.hostPython(ctx, ver)
+	py, skip := r.hostPython(ctx, ver)
 	r.bytecode.mu.Unlock()
 	if skip != nil {
 		r.bytecodeNotice(skip)
@@ -48,7 +48,7 @@ func (r *state) functionBytecode(ctx context.Context, j *job, root string) ([]ar
 		cleanup()
 		return nil, none, err
 	}
-	res, err := bytecode.Host{Runner: r.d.Runner, Python: bin, Environ: r.d.Environ}.Compile(ctx,
+	res, err := bytecode.Host{Runner: r.d.Runner, Python: py.Command(), Environ: r.d.Environ}.Compile(ctx,
 		bytecode.Job{Tree: staging, DDir: bytecode.TaskRoot, Version: ver, Workers: 1})
 	var sk *bytecode.SkipError
 	if errors.As(err, &sk) {
